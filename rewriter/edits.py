@@ -28,6 +28,7 @@ class Fix:
     """Edits that must be applied together or not at all."""
 
     edits: tuple[Edit, ...]
+    removes_instructions: int = 0  # whole instructions this fix deletes (for the self-check)
 
     @property
     def start(self) -> int:

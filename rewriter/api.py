@@ -1,0 +1,84 @@
+"""fix_text: one file's text in, a FileResult out.  No printing, no file system."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import dockerfile, stages
+from .edits import apply_fixes
+from .files import DOCKERFILE
+from .findings import Change, Finding, Severity
+from .rules import RULES
+from .rules.context import DockerfileContext
+from .settings import Settings
+
+
+class SelfCheckError(Exception):
+    """The rewritten text failed its self-check; nothing is written."""
+
+
+@dataclass
+class FileResult:
+    old: str
+    new: str
+    findings: list[Finding] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    error: str | None = None  # the file could not be processed; ``new == old``
+
+    @property
+    def changed(self) -> bool:
+        return self.new != self.old
+
+
+def fix_text(text: str, kind: str = DOCKERFILE, settings: Settings | None = None) -> FileResult:
+    """Migrate one file's text.  Unreadable input gives a result with ``error`` set."""
+    settings = settings or Settings()
+    if kind != DOCKERFILE:
+        raise ValueError(f"unknown file kind {kind!r}")
+    try:
+        return _fix_dockerfile(text, settings)
+    except dockerfile.DockerfileSyntaxError as exc:
+        line = getattr(exc, "line", None)
+        where = f"line {line}: " if line else ""
+        return FileResult(text, text, error=f"{where}{exc}")
+    except SelfCheckError as exc:
+        return FileResult(text, text, error=f"self-check failed, file left unchanged: {exc}")
+
+
+def _fix_dockerfile(text: str, settings: Settings) -> FileResult:
+    parsed = dockerfile.parse(text)
+    ctx = DockerfileContext(parsed, stages.analyse(parsed, settings.codename), settings)
+    result = FileResult(text, text)
+    fixes = []
+    for rule in RULES:
+        if not settings.rule_enabled(rule.RULE_ID):
+            continue
+        output = rule.check(ctx)
+        fixes.extend(output.fixes)
+        result.findings.extend(output.findings)
+        result.changes.extend(output.changes)
+    new, skipped = apply_fixes(text, fixes)
+    if skipped:  # overlapping fixes from two rules: keep the first, say so
+        for fix in skipped:
+            result.findings.append(Finding("internal", ctx.line_of(fix.start), "overlapping change skipped; run dockerfix again", Severity.WARNING))
+    removed = sum(f.removes_instructions for f in fixes if f not in skipped)
+    _self_check(parsed, new, removed)
+    result.new = new
+    result.findings.sort(key=lambda f: (f.line, f.rule))
+    return result
+
+
+def _self_check(old: dockerfile.Dockerfile, new_text: str, removed: int) -> None:
+    """The rewritten file must parse, with the same instructions (less the ones removed on purpose)."""
+    if new_text == old.text:
+        return
+    try:
+        new = dockerfile.parse(new_text)
+    except dockerfile.DockerfileSyntaxError as exc:
+        raise SelfCheckError(f"the rewritten file does not parse ({exc})") from None
+    if len(new.instructions) != len(old.instructions) - removed:
+        raise SelfCheckError(
+            f"{len(old.instructions)} instructions before, {len(new.instructions)} after ({removed} removed on purpose)"
+        )
+    if removed == 0 and [i.keyword for i in new.instructions] != [i.keyword for i in old.instructions]:
+        raise SelfCheckError("instruction keywords changed")

@@ -1,0 +1,22 @@
+"""Frozen run settings: what the CLI (and later configuration files) decide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+CODENAMES = ("bullseye", "bookworm", "trixie")
+
+
+@dataclass(frozen=True)
+class Settings:
+    codename: str | None = None  # None: newest Debian codename published for each Python version
+    package_overrides: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    select: frozenset[str] | None = None  # None: every rule
+    ignore: frozenset[str] = frozenset()
+
+    def rule_enabled(self, rule_id: str) -> bool:
+        if rule_id in self.ignore:
+            return False
+        return self.select is None or rule_id in self.select
