@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import importlib
 
 from . import dockerfile, stages
 from .edits import apply_fixes
-from .files import DOCKERFILE
-from .findings import Change, Finding, Severity
+from .files import DOCKERFILE, HANDLERS
+from .findings import FileResult, Finding, Severity
 from .rules import RULES
 from .rules.context import DockerfileContext
 from .settings import Settings
@@ -17,24 +17,15 @@ class SelfCheckError(Exception):
     """The rewritten text failed its self-check; nothing is written."""
 
 
-@dataclass
-class FileResult:
-    old: str
-    new: str
-    findings: list[Finding] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    error: str | None = None  # the file could not be processed; ``new == old``
-
-    @property
-    def changed(self) -> bool:
-        return self.new != self.old
-
-
 def fix_text(text: str, kind: str = DOCKERFILE, settings: Settings | None = None) -> FileResult:
     """Migrate one file's text.  Unreadable input gives a result with ``error`` set."""
     settings = settings or Settings()
     if kind != DOCKERFILE:
-        raise ValueError(f"unknown file kind {kind!r}")
+        if kind not in HANDLERS:
+            raise ValueError(f"unknown file kind {kind!r}")
+        module, function = HANDLERS[kind].split(":")
+        # heavy parsers (ruamel.yaml, libcst) are imported only when a file of their kind comes
+        return getattr(importlib.import_module(module, __package__), function)(text, settings)
     try:
         return _fix_dockerfile(text, settings)
     except dockerfile.DockerfileSyntaxError as exc:

@@ -16,10 +16,10 @@ from types import MappingProxyType
 import click
 
 from . import __version__
-from .api import FileResult, fix_text
+from .api import fix_text
 from .diff import unified_diff
 from .files import DOCKERFILE, discover, kind_of
-from .findings import Severity
+from .findings import FileResult, Severity
 from .rules import RULE_IDS
 from .settings import CODENAMES, Settings
 from .source import SourceError, decode, read_source, write_source

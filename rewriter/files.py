@@ -7,6 +7,15 @@ import os
 from typing import Iterator
 
 DOCKERFILE = "dockerfile"
+COMPOSE = "compose"
+GITLAB_CI = "gitlab-ci"
+GITHUB_ACTIONS = "github-actions"
+PYTHON = "python"
+KINDS = (DOCKERFILE, COMPOSE, GITLAB_CI, GITHUB_ACTIONS, PYTHON)
+
+# kind -> "module:function" (relative to the package) taking (text, settings) -> FileResult;
+# the Dockerfile pipeline lives in api.py itself.
+HANDLERS: dict[str, str] = {}
 
 SKIPPED_DIRS = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",

@@ -41,3 +41,18 @@ class RuleOutput:
     fixes: list[Fix] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+
+
+@dataclass
+class FileResult:
+    """One file's outcome: the new text, what changed, what a human must look at."""
+
+    old: str
+    new: str
+    findings: list[Finding] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    error: str | None = None  # the file could not be processed; ``new == old``
+
+    @property
+    def changed(self) -> bool:
+        return self.new != self.old

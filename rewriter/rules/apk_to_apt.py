@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 from .. import packages, shell
 from ..dockerfile import Instruction, logical_args
@@ -148,7 +148,7 @@ def _check_run(ctx: DockerfileContext, ins: Instruction, codename: str, state: S
         trial = StageState(dict(state.virtuals), set(state.explicit))
         findings: list[Finding] = []
         try:
-            edits, removes_all, notes = _translate(ctx, view, codename, trial)
+            edits, removes_all, notes = _translate(ctx.df.text, view, codename, trial, ctx.settings.package_overrides, ctx.line_of)
         except Decline as exc:
             out.findings.append(Finding(RULE_ID, ctx.line_of(view.span(exc.offset, exc.offset)[0]), exc.message))
             continue
@@ -193,11 +193,32 @@ def _remove_instruction(text: str, ins: Instruction) -> Edit:
     return Edit(before, end, "")
 
 
+@dataclass(frozen=True)
+class ShellTranslation:
+    """The apk -> apt-get translation of a standalone shell text (a CI job line, a command string)."""
+
+    edits: tuple[Edit, ...]  # offsets into the given text
+    removes_all: str  # non-empty: every command goes away, and why
+    findings: tuple[Finding, ...]  # lines as given by ``line_of``
+
+
+def translate_shell(
+    text: str, codename: str, overrides: Mapping[str, str] | None = None, line_of: Callable[[int], int] = lambda _: 1
+) -> ShellTranslation:
+    """Translate the apk calls in ``text`` whole, or return no edits and the reasons why not."""
+    view = View(text, lambda i: i)
+    try:
+        edits, removes_all, notes = _translate(text, view, codename, StageState(), overrides or {}, line_of)
+    except Decline as exc:
+        return ShellTranslation((), "", (Finding(RULE_ID, line_of(exc.offset), exc.message),))
+    return ShellTranslation(tuple(edits), removes_all, tuple(notes))
+
+
 # --- translation of one shell text -------------------------------------------------------
 
 
 def _translate(
-    ctx: DockerfileContext, view: View, codename: str, state: StageState
+    text: str, view: View, codename: str, state: StageState, overrides: Mapping[str, str], line_of: Callable[[int], int]
 ) -> tuple[list[Edit], str, list[Finding]]:
     """Edits (file offsets) for one shell text, why every command in it goes away ("" if not), and notes."""
     if not re.search(r"\bapk\b|/var/cache/apk", view.text):
@@ -209,22 +230,22 @@ def _translate(
     notes: list[Finding] = []
 
     def line(offset: int) -> int:
-        return ctx.line_of(view.span(offset, offset)[0])
+        return line_of(view.span(offset, offset)[0])
 
     plans: list[Plan] = []
     for command in script.commands:
-        plan = _plan_command(command, view.text, codename, state, ctx.settings.package_overrides, notes, line)
+        plan = _plan_command(command, view.text, codename, state, overrides, notes, line)
         if plan is not None:
             plans.append(plan)
     if not any(p.kind != "cleanup" for p in plans):
-        return _edits_for(ctx, view, script, plans, []), "", notes
+        return _edits_for(text, view, script, plans, []), "", notes
     _arrange(plans)
     removed = [p.command for p in plans if p.kind == "remove"]
     if len(removed) == len(script.commands):
         only_updates = all(p.command.words[0].value in APK and "update" in [w.value for w in p.command.words] for p in plans)
         why = "apk update alone is not needed; each translated install runs its own apt-get update" if only_updates else "nothing is left to install on Debian (see the dropped packages)"
         return [], why, notes
-    return _edits_for(ctx, view, script, plans, removed), "", notes
+    return _edits_for(text, view, script, plans, removed), "", notes
 
 
 def _arrange(plans: list[Plan]) -> None:
@@ -422,8 +443,7 @@ def _has_comment_line(text: str, start: int, end: int) -> bool:
     return any(m.start() > start for m in _COMMENT_LINE.finditer(text, start, end))
 
 
-def _edits_for(ctx, view: View, script, plans: list[Plan], removed: list) -> list[Edit]:
-    text = ctx.df.text
+def _edits_for(text: str, view: View, script, plans: list[Plan], removed: list) -> list[Edit]:
     edits: list[Edit] = []
     commands = list(script.commands)
     removed_ids = {id(c) for c in removed}
