@@ -38,7 +38,7 @@ def fix_text(text: str, kind: str = DOCKERFILE, settings: Settings | None = None
 
 def _fix_dockerfile(text: str, settings: Settings) -> FileResult:
     parsed = dockerfile.parse(text)
-    ctx = DockerfileContext(parsed, stages.analyse(parsed, settings.codename), settings)
+    ctx = DockerfileContext(parsed, stages.analyse(parsed, settings.codename, settings.migrate_copy_targets), settings)
     result = FileResult(text, text)
     fixes = []
     for rule in RULES:
@@ -73,3 +73,19 @@ def _self_check(old: dockerfile.Dockerfile, new_text: str, removed: int) -> None
         )
     if removed == 0 and [i.keyword for i in new.instructions] != [i.keyword for i in old.instructions]:
         raise SelfCheckError("instruction keywords changed")
+    before = _count_with_dockerfile_parse(old.text)
+    if before == len(old.instructions):  # only where both parsers read the original alike (not heredocs, blank continuation lines)
+        after = _count_with_dockerfile_parse(new_text)
+        if after != before - removed:
+            raise SelfCheckError(f"a second parser (dockerfile-parse) counts {before} instructions before, {after} after")
+
+
+def _count_with_dockerfile_parse(text: str) -> int:
+    """An independent reading of the instruction count, so one parser's blind spot cannot hide a break."""
+    import io
+
+    from dockerfile_parse import DockerfileParser
+
+    parser = DockerfileParser(fileobj=io.BytesIO())
+    parser.content = text
+    return sum(1 for item in parser.structure if item["instruction"] != "COMMENT")

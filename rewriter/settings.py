@@ -15,6 +15,7 @@ class Settings:
     package_overrides: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     select: frozenset[str] | None = None  # None: every rule
     ignore: frozenset[str] = frozenset()
+    migrate_copy_targets: bool = False  # move plain alpine stages that COPY --from a migrated stage
 
     def rule_enabled(self, rule_id: str) -> bool:
         if rule_id in self.ignore:

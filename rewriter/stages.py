@@ -9,7 +9,7 @@ chain of ``FROM <earlier stage>``.  Every other stage (``alpine:3.19``,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import images
 from .dockerfile import Dockerfile, Instruction, logical_args
@@ -46,6 +46,8 @@ class Stage:
     migrate: bool  # this stage (or the stage it descends from) is migrated
     decision: images.TagDecision | None  # the tag decision for a python Alpine FROM
     target: Span | None  # where that decision's edits apply: the FROM image, or the ARG default it names
+    musl: bool = False  # the stage stays on an Alpine (musl) image
+    copies_from_migrated: tuple[tuple[Instruction, int], ...] = ()  # COPY --from=<migrated stage> into a musl stage
 
 
 def words_with_spans(df: Dockerfile, ins: Instruction) -> list[Span]:
@@ -111,7 +113,7 @@ def _edit_target(image: Span, args: dict[str, ArgDefault]) -> Span:
     return image
 
 
-def analyse(df: Dockerfile, codename: str | None) -> tuple[Stage, ...]:
+def analyse(df: Dockerfile, codename: str | None, migrate_copy_targets: bool = False) -> tuple[Stage, ...]:
     args = global_args(df)
     variables = {name: arg.value.text for name, arg in args.items() if arg.value}
     stages: list[Stage] = []
@@ -150,6 +152,53 @@ def analyse(df: Dockerfile, codename: str | None) -> tuple[Stage, ...]:
                 target=target if decision else None,
             )
         )
+    return _musl_copies(df, stages, migrate_copy_targets)
+
+
+_PLAIN_ALPINE = re.compile(r"^(?:(?:docker\.io/|index\.docker\.io/)?library/)?alpine(?::[\w.-]+)?(?:@sha256:[0-9a-f]+)?$")
+
+
+def _is_musl(stage: Stage, stages: list[Stage]) -> bool:
+    if stage.parent is not None:
+        return stages[stage.parent].musl
+    ref = (stage.base_ref or "").lower()
+    name, _, tag = ref.partition("@")[0].rpartition("/")[2].partition(":")
+    return name == "alpine" or "alpine" in tag
+
+
+def _musl_copies(df: Dockerfile, stages: list[Stage], migrate_copy_targets: bool) -> tuple[Stage, ...]:
+    """Find musl stages that COPY --from a migrated stage; with the option, move plain alpine ones to Debian."""
+    by_name = {s.alias.lower(): s.index for s in stages if s.alias}
+    for position, stage in enumerate(stages):
+        if stage.migrate:
+            continue
+        if stage.parent is not None and stages[stage.parent].migrate:  # parent moved by the option below
+            stages[position] = replace(stage, migrate=True)
+            continue
+        musl = _is_musl(stage, stages)
+        copies = []
+        for ins in stage.instructions:
+            source = next((f.value for f in ins.flags if f.name == "from" and f.value), None) if ins.keyword in ("COPY", "ADD") else None
+            if source is None:
+                continue
+            index = int(source) if source.isdigit() else by_name.get(source.lower())
+            if index is not None and index < len(stages) and stages[index].migrate:
+                copies.append((ins, index))
+        stage = replace(stage, musl=musl, copies_from_migrated=tuple(copies) if musl else ())
+        if musl and copies and migrate_copy_targets and stage.parent is None and _PLAIN_ALPINE.match(stage.image.text):
+            source = stages[copies[0][1]]
+            while source.parent is not None:
+                source = stages[source.parent]
+            if source.decision and source.decision.new:
+                # the image the files were built on, so a copied virtualenv finds its interpreter
+                new = source.decision.new.partition("@")[0]
+                decision = images.TagDecision(
+                    old=stage.image.text, new=new, codename=source.decision.codename,
+                    notes=(f"{stage.image.text} replaced by {new}, the image the copied files were built on (--migrate-copy-targets)",),
+                    edits=((0, len(stage.image.text), new),),
+                )
+                stage = replace(stage, migrate=True, musl=False, decision=decision, target=stage.image, copies_from_migrated=())
+        stages[position] = stage
     return tuple(stages)
 
 

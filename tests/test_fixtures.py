@@ -2,7 +2,8 @@
 
 A case is a folder with ``input.<ext>``, optionally ``expected.<ext>`` (absent: the
 file must stay unchanged), ``warnings.txt`` (``LINE: RULE: MESSAGE`` per finding,
-absent: no findings) and ``args.txt`` (command-line options, e.g. ``--codename trixie``).
+absent: no findings), ``args.txt`` (command-line options, e.g. ``--codename trixie``)
+and ``kind.txt`` (the file kind, e.g. ``compose``; absent: ``dockerfile``).
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ def _settings(case: Path):
     args = shlex.split(_read(case / "args.txt")) if (case / "args.txt").exists() else []
     ctx = main.make_context("dockerfix", [*args, "placeholder"])
     p = ctx.params
-    return settings_from_options(p["codename"], p["package_map"], p["select"], p["ignore"])
+    return settings_from_options(p["codename"], p["package_map"], p["select"], p["ignore"], p["migrate_copy_targets"])
 
 
 def _kind(path: Path) -> str:
-    return DOCKERFILE
+    kind_file = path.parent / "kind.txt"
+    return _read(kind_file).strip() if kind_file.exists() else DOCKERFILE
 
 
 def _input(case: Path) -> Path:
@@ -87,6 +89,9 @@ def test_fixture_preserves_bytes_outside_edited_instructions(case: Path) -> None
     """Only lines of instructions may differ; comments, blank lines and line endings survive."""
     source = _read(_input(case))
     expected = _expected(case)
+    if _kind(_input(case)) != DOCKERFILE:
+        _check_edited_lines_name_alpine(source, expected)
+        return
     owner = _instruction_lines(source)
     old, new = _lines(source), _lines(expected)
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
@@ -98,5 +103,18 @@ def test_fixture_preserves_bytes_outside_edited_instructions(case: Path) -> None
         if tag == "insert":
             assert i1 - 1 in owner or i1 in owner, f"text inserted outside an instruction at line {i1 + 1}"
     # an edited file keeps its newline style and the presence of a final newline
+    assert ("\r\n" in source) == ("\r\n" in expected)
+    assert source.endswith("\n") == expected.endswith("\n")
+
+
+def _check_edited_lines_name_alpine(source: str, expected: str) -> None:
+    """Outside Dockerfiles dockerfix only edits image references and apk commands."""
+    old, new = _lines(source), _lines(expected)
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, _j1, _j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        for line in old[i1:i2]:
+            assert "alpine" in line or "apk" in line, f"unrelated line changed: {line!r}"
     assert ("\r\n" in source) == ("\r\n" in expected)
     assert source.endswith("\n") == expected.endswith("\n")
