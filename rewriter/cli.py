@@ -62,8 +62,9 @@ def _rule_set(value: str | None, option: str) -> frozenset[str] | None:
     return ids
 
 
-def settings_from_options(codename, package_map, select, ignore) -> Settings:
+def settings_from_options(codename, package_map, select, ignore, migrate_copy_targets=False) -> Settings:
     return Settings(
+        migrate_copy_targets=migrate_copy_targets,
         codename=codename,
         package_overrides=MappingProxyType(_parse_map(package_map)),
         select=_rule_set(select, "--select"),
@@ -77,6 +78,7 @@ def settings_from_options(codename, package_map, select, ignore) -> Settings:
 @click.option("--write", "mode", flag_value="write", help="Rewrite the files in place.")
 @click.option("--check", "mode", flag_value="check", help="Write nothing; exit 1 if any file would change.")
 @click.option("--codename", type=click.Choice(CODENAMES), help="Debian release for the new tags (default: the newest published for each Python version).")
+@click.option("--migrate-copy-targets", is_flag=True, help="Also move plain alpine stages that COPY --from a migrated stage onto that stage's image.")
 @click.option("--map", "package_map", multiple=True, metavar="APK=DEBIAN", help="Override a package translation (repeatable). An empty DEBIAN drops the package.")
 @click.option("--select", metavar="IDS", help="Only run these rules (comma-separated ids).")
 @click.option("--ignore", metavar="IDS", help="Do not run these rules (comma-separated ids).")
@@ -85,7 +87,7 @@ def settings_from_options(codename, package_map, select, ignore) -> Settings:
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--debug", is_flag=True, help="Show a traceback when a file fails.")
 @click.version_option(__version__, prog_name="dockerfix")
-def main(paths, mode, codename, package_map, select, ignore, stdin_filename, quiet, list_rules, debug):
+def main(paths, mode, codename, migrate_copy_targets, package_map, select, ignore, stdin_filename, quiet, list_rules, debug):
     """Migrate Python container builds from Alpine (musl) to Debian slim (glibc).
 
     PATH may be a Dockerfile, a folder (searched for Dockerfile, Dockerfile.*,
@@ -99,7 +101,7 @@ def main(paths, mode, codename, package_map, select, ignore, stdin_filename, qui
         sys.exit(EXIT_OK)
     if not paths:
         raise click.UsageError("no PATH given (use '.' for the current folder, '-' for standard input)")
-    settings = settings_from_options(codename, package_map, select, ignore)
+    settings = settings_from_options(codename, package_map, select, ignore, migrate_copy_targets)
     tally = Tally()
     for path in paths:
         if path == "-":  # a filter: without a mode flag, the migrated text goes to stdout

@@ -110,6 +110,8 @@ def check(ctx: DockerfileContext) -> RuleOutput:
         while root.parent is not None:
             root = ctx.stages[root.parent]
         if codename is None or root.decision is None or root.decision.new is None:
+            if re.search(r"\bapk\s", ctx.df.text[ins.start : ins.end]):
+                out.findings.append(Finding(RULE_ID, ins.line, "apk left unchanged: the stage's base image could not be migrated (see base-image)"))
             continue
         if stage.index not in states:
             inherited = states.get(stage.parent) if stage.parent is not None else None
