@@ -281,6 +281,8 @@ def _plan_command(command, script_text, codename, state, overrides, notes, line)
         for i, word in enumerate(words):
             if APK_CACHE.match(word.raw):
                 plan.words[i] = "/var/lib/apt/lists/*"
+        if not any(re.match(r"^-[a-zA-Z]*[rR]|^--recursive$", w.raw) for w in words[1:]):
+            plan.words[0] = "rm -r"  # /var/lib/apt/lists/ holds a directory (partial/), unlike /var/cache/apk/
         return plan
     apk_at = next((i for i, w in enumerate(words) if (w.value or w.raw) in APK), None)
     if apk_at is None:
