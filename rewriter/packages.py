@@ -41,6 +41,7 @@ class PackageDecision:
     reason: str  # human sentence; for unknown: why + suggestion if any
     pypi: str | None = None
     suggestion: str | None = None  # for unknown: a real Debian name of the obvious form
+    review: bool = False  # a mapping whose difference a reviewer must look at (version, interpreter, path)
 
 
 _NAME_RE = re.compile(r"[a-z0-9][a-z0-9+._-]*")
@@ -160,7 +161,9 @@ def _from_entry(alpine: str, key: str, codename: str, via: str) -> PackageDecisi
                 if names == (key,)
                 else f"Debian's name for Alpine's {key}"
             )
-        return PackageDecision(alpine, "map", names, _join(via, note))
+        review = entry.get("review", False)  # true, or the codenames where the difference matters
+        review = review if isinstance(review, bool) else codename in review
+        return PackageDecision(alpine, "map", names, _join(via, note), review=review)
     if "drop" in entry:
         return PackageDecision(alpine, "drop", (), _join(via, entry["drop"]))
     if "pypi" in entry:

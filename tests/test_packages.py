@@ -20,7 +20,7 @@ DATA = resources.files("rewriter").joinpath("data")
 TOML_TEXT = DATA.joinpath("packages.toml").read_text("utf-8")
 TABLE = tomllib.loads(TOML_TEXT)["packages"]
 KINDS = ("debian", "drop", "pypi", "unavailable")
-KEYS = set(KINDS) | {"reason", "commands", "versioned"}
+KEYS = set(KINDS) | {"reason", "commands", "versioned", "review"}
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "files"
 DEBIAN_NAME_RE = re.compile(r"[a-z0-9][a-z0-9+.-]+")
 
@@ -404,3 +404,19 @@ def test_corpus_apk_names_are_all_known(codename: str) -> None:
     assert uncurated == []
     for junk in CORPUS_JUNK & names:
         assert lookup(junk, codename).kind == "unknown"
+
+
+def test_review_flag_only_on_mappings_with_a_reason() -> None:
+    """A mapping flagged for review must say what to review."""
+    for name, entry in TABLE.items():
+        if entry.get("review"):
+            assert "debian" in entry and entry.get("reason"), name
+            assert entry["review"] is True or set(entry["review"]) <= set(CODENAMES), name
+
+
+def test_review_mapping_is_reported_as_such() -> None:
+    decision = lookup("openjdk8-jre", "bookworm")
+    assert decision.kind == "map" and decision.review
+    assert not lookup("musl-dev", "bookworm").review
+    # only where the difference exists: bullseye has no OpenSSL 3
+    assert lookup("libssl3", "bullseye").review and not lookup("libssl3", "trixie").review

@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from .. import packages, shell
-from ..dockerfile import Instruction, logical_args
+from ..dockerfile import Instruction
 from ..edits import Edit, Fix
 from ..findings import Change, Finding, RuleOutput, Severity
 from .context import DockerfileContext
+from .shellview import View, run_views
 
 RULE_ID = "apk-to-apt"
 SUMMARY = "Translate apk add/del/update/upgrade into idiomatic apt-get with Debian package names"
@@ -52,7 +53,6 @@ SHORT_LETTERS = set("Uuqvl")  # combinable single-letter flags from DROPPED_FLAG
 VIRTUAL_FLAGS = ("--virtual", "-t")
 PIN = re.compile(r"^(?P<name>[a-z0-9][a-z0-9+._-]*)(?P<pin>(?:[<>]?=|~|=~|[<>]).+)?$", re.IGNORECASE)
 APK_CACHE = re.compile(r"^/var/cache/apk(/\*?)?$")
-HEREDOC_SHELL = re.compile(r"^\s*(?:(?:/bin/|/usr/bin/)?(?:sh|ash|bash)(?:\s+-[a-z]+)*\s+)?<<-?(['\"]?)\w+\1\s*$")
 
 
 class Decline(Exception):
@@ -62,20 +62,6 @@ class Decline(Exception):
         super().__init__(message)
         self.offset = offset
         self.message = message
-
-
-@dataclass(frozen=True)
-class View:
-    """A piece of shell text and the way back to file offsets."""
-
-    text: str
-    to_original: Callable[[int], int]
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        if start == end:  # an insertion point: anchor it just after the previous character
-            at = self.to_original(start - 1) + 1 if start else self.to_original(0)
-            return at, at
-        return self.to_original(start), self.to_original(end - 1) + 1
 
 
 @dataclass
@@ -121,22 +107,8 @@ def check(ctx: DockerfileContext) -> RuleOutput:
     return out
 
 
-def _views(ctx: DockerfileContext, ins: Instruction) -> list[View] | str | None:
-    """The shell text(s) a RUN executes; a message when we cannot see it; None for exec form."""
-    if ins.is_json:
-        return None
-    logical = logical_args(ctx.df, ins)
-    if not ins.heredocs:
-        return [View(logical.text, logical.to_original)]
-    if not HEREDOC_SHELL.match(logical.text) or len(ins.heredocs) != 1:
-        return "heredoc body goes to a program, not to the shell"
-    body = ins.heredocs[0]
-    start = body.body_start
-    return [View(ctx.df.text[start : body.body_end], lambda i, start=start: start + i)]
-
-
 def _check_run(ctx: DockerfileContext, ins: Instruction, codename: str, state: StageState, out: RuleOutput) -> None:
-    views = _views(ctx, ins)
+    views = run_views(ctx.df, ins)
     text = ctx.df.text[ins.start : ins.end]
     if views is None:
         if re.search(r'"(?:/sbin/)?apk"', text):
@@ -382,6 +354,8 @@ def _resolve(word, codename, overrides, notes, line) -> tuple[str, ...]:
         notes.append(Finding(RULE_ID, line(word.start), f"{value}: Alpine version pin dropped, Alpine versions mean nothing on Debian (pin the Debian version if you need one)"))
     decision = packages.lookup(name, codename, overrides)
     if decision.kind == "map":
+        if decision.review:
+            notes.append(Finding(RULE_ID, line(word.start), f"{name} -> {' '.join(decision.debian)}: {decision.reason}"))
         return decision.debian
     if decision.kind == "drop":
         notes.append(Finding(RULE_ID, line(word.start), f"{name}: dropped, {decision.reason}", Severity.INFO))
