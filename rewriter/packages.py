@@ -172,6 +172,9 @@ def _from_entry(alpine: str, key: str, codename: str, via: str) -> PackageDecisi
 
 
 def _pypi(alpine: str, project: str, note: str) -> PackageDecision:
+    """An entry's own reason replaces the default one (``uv`` is a tool on PyPI, not a module)."""
+    if note and not note.startswith("assumed"):
+        return PackageDecision(alpine, "pypi", (), note, pypi=project)
     reason = (
         f"{alpine} is a module of Alpine's system python, which the image's own "
         f"python in /usr/local cannot import; `pip install {project}` instead"

@@ -124,7 +124,7 @@ def _check_run(ctx: DockerfileContext, ins: Instruction, codename: str, state: S
         try:
             edits, removes_all, notes = _translate(ctx.df.text, view, codename, trial, ctx.settings.package_overrides, ctx.line_of)
         except Decline as exc:
-            out.findings.append(Finding(RULE_ID, ctx.line_of(view.span(exc.offset, exc.offset)[0]), exc.message))
+            out.findings.append(Finding(RULE_ID, ctx.line_of(view.at(exc.offset)), exc.message))
             continue
         if not edits and not removes_all:
             continue
@@ -204,7 +204,7 @@ def _translate(
     notes: list[Finding] = []
 
     def line(offset: int) -> int:
-        return line_of(view.span(offset, offset)[0])
+        return line_of(view.at(offset))
 
     plans: list[Plan] = []
     for command in script.commands:
@@ -280,7 +280,9 @@ def _plan_apk(command, codename, state, overrides, notes, line) -> Plan:
     i = 1
     while i < len(words):
         word = words[i]
-        value = word.value
+        value = _static(word)
+        if value in _KEYWORDS:
+            raise Decline(word.start, f"`{value}` among the apk arguments: a trailing `\\` joined the next instruction into this RUN; fix the continuation by hand")
         if value is None:
             if sub is None or not operands and word.raw.startswith("-"):
                 raise Decline(word.start, f"apk argument `{word.raw}` is built at run time: translate it by hand")
@@ -339,9 +341,19 @@ def _plan_apk(command, codename, state, overrides, notes, line) -> Plan:
     raise Decline(words[sub_at].start, f"apk {sub} has no apt-get translation here: translate it by hand")
 
 
+_KEYWORDS = frozenset({"RUN", "FROM", "COPY", "ADD", "ENV", "ARG", "CMD", "ENTRYPOINT", "WORKDIR", "USER", "EXPOSE", "LABEL"})
+
+
+def _static(word) -> str | None:
+    """The word's value; ``pkg=~1.2`` counts as static (sh expands ``~`` after ``=`` only in assignments)."""
+    if word.value is None and re.fullmatch(r"[A-Za-z0-9+._-]+=~[A-Za-z0-9+._-]*", word.raw):
+        return word.raw
+    return word.value
+
+
 def _resolve(word, codename, overrides, notes, line) -> tuple[str, ...]:
     """Debian names for one apk package word (empty when it is dropped); Decline when unknown."""
-    value = word.value
+    value = _static(word)
     if value.endswith(".apk") or "/" in value:
         raise Decline(word.start, f"`{value}` is a local Alpine package file: translate it by hand")
     if "@" in value:
@@ -361,7 +373,7 @@ def _resolve(word, codename, overrides, notes, line) -> tuple[str, ...]:
         notes.append(Finding(RULE_ID, line(word.start), f"{name}: dropped, {decision.reason}", Severity.INFO))
         return ()
     if decision.kind == "pypi":
-        notes.append(Finding(RULE_ID, line(word.start), f"{name}: removed; it installs into Alpine's system Python, which /usr/local/bin/python does not see: `pip install {decision.pypi}` instead"))
+        notes.append(Finding(RULE_ID, line(word.start), f"{name}: removed, {decision.reason}"))
         return ()
     hint = f" (did you mean {decision.suggestion}?)" if decision.suggestion else ""
     raise Decline(word.start, f"{name}: no known Debian package for {codename}{hint}; RUN left unchanged (map it with --map {name}=DEBIAN-NAME)")

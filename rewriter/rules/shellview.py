@@ -34,6 +34,12 @@ class View:
             return at, at
         return self.to_original(start), self.to_original(end - 1) + 1
 
+    def at(self, offset: int) -> int:
+        """The file offset of the character at ``offset`` (the last one for the end of the text)."""
+        if not self.text:
+            return self.to_original(0)
+        return self.to_original(min(max(offset, 0), len(self.text) - 1))
+
     def edit(self, start: int, end: int, replacement: str) -> Edit:
         return Edit(*self.span(start, end), replacement)
 
