@@ -19,10 +19,12 @@ import shlex
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["Command", "Script", "ShellSyntaxError", "Word", "parse", "quote"]
+__all__ = ["RESERVED", "Command", "Script", "ShellSyntaxError", "Word", "parse", "quote"]
 
 # Words that are special (or errors, like ``in``) at command position.
-RESERVED = frozenset("if then elif else fi for in do done while until case esac select function { } ! [[ ]]".split())
+RESERVED = frozenset(
+    "if then elif else fi for in do done while until case esac select function { } ! [[ ]]".split()
+)
 _MAX_NESTING = 64  # $( ${ " ` nesting; keeps the recursion far below Python's limit
 
 _BLANKS = re.compile(r"(?:[ \t\r]|\\\n)+")  # \r: CRLF files; \<newline>: continuation
@@ -63,7 +65,8 @@ class Word:
 
     ``value`` is the word after quote removal when nothing in it is expanded
     at run time (no ``$``, backticks, unquoted globs, brace expansion or
-    leading ``~``); otherwise None, meaning "do not reason about this word".
+    tilde); otherwise None, meaning "do not reason about this word".
+    ``quoted`` is true when any quote or backslash appears in ``raw``.
     """
 
     raw: str
@@ -81,6 +84,8 @@ class Command:
     leading assignments are not in ``words``.  ``sep_before``/``sep_after`` are
     the list operators around it; None at the start/end of a list (after a
     reserved word like ``then``, before ``)``, ``}`` or the end of the text).
+    ``depth`` counts the enclosing compounds.  ``[[ ... ]]`` is reported as a
+    command; ``(( ... ))`` and redirections of a whole compound are not.
     """
 
     words: tuple[Word, ...]
@@ -98,6 +103,8 @@ class Command:
 
 @dataclass(frozen=True)
 class Script:
+    """Everything found at the top level; nothing inside ``$( )`` is listed."""
+
     text: str
     commands: tuple[Command, ...]
     comments: tuple[tuple[int, int], ...]
@@ -220,7 +227,8 @@ class _Lexer:
         text = self.text
         if text.startswith("&&", i) or text.startswith("||", i):
             self.i = i + 2
-            return _Token("word", text[i : i + 2], i, i + 2, Word(text[i : i + 2], i, i + 2, text[i : i + 2], False))
+            op = text[i : i + 2]
+            return _Token("word", op, i, i + 2, Word(op, i, i + 2, op, False))
         tok = self._word_token(i, cond=True)
         if tok.start == tok.end:
             raise ShellSyntaxError(f"unexpected {text[i]!r} inside [[ ]]", i)
@@ -246,22 +254,34 @@ class _Lexer:
         return _Token("redir", text[start : target.end], start, target.end, target)
 
     def _read_heredoc_bodies(self) -> None:
-        """Skip the bodies of heredocs started on the line that just ended."""
+        """Skip the bodies of heredocs started on the line that just ended.
+
+        In an expanding body ``\\<newline>`` joins lines, and the joined line is
+        what must equal the delimiter.  Only a delimiter-sized prefix of a
+        joined line is kept, so long chains of continued lines stay linear.
+        """
         text = self.text
         for delimiter, strip_tabs, expands in self.pending_heredocs:
-            body_start = pos = self.i
-            continued = False  # previous line ended in \<newline> (only when the body expands)
+            body_start = pos = line_start = self.i
+            prefix: str | None = ""  # joined line so far; None once too long to match
             while pos < self.n:
                 eol = text.find("\n", pos)
                 eol = self.n if eol < 0 else eol
-                line = text[pos:eol]
-                stripped = line.rstrip("\r")
-                if not continued and (stripped.lstrip("\t") if strip_tabs else stripped) == delimiter:
+                piece = text[pos:eol]
+                line = None if prefix is None else prefix + piece
+                candidate = None if line is None else line.rstrip("\r")
+                if candidate is not None and (candidate.lstrip("\t") if strip_tabs else candidate) == delimiter:
                     if not self.nesting:
-                        self.heredoc_bodies.append((body_start, pos))
+                        self.heredoc_bodies.append((body_start, line_start))
                     self.i = min(eol + 1, self.n)
                     break
-                continued = expands and (len(line) - len(line.rstrip("\\"))) % 2 == 1
+                if expands and (len(piece) - len(piece.rstrip("\\"))) % 2 == 1:
+                    if line is not None:
+                        kept = line[:-1].lstrip("\t") if strip_tabs else line[:-1]
+                        prefix = kept if len(kept) <= len(delimiter) else None
+                else:
+                    prefix = ""
+                    line_start = eol + 1
                 pos = eol + 1
             else:  # unterminated: the shell takes the rest of the text (with a warning)
                 if body_start < self.n and not self.nesting:
