@@ -1,0 +1,316 @@
+"""ci-image and ci-apk-to-apt: CI jobs that run on a python Alpine image move to the slim tag,
+and their shell lines get the same apk -> apt-get translation as a Dockerfile RUN.
+
+GitLab CI (:func:`fix_gitlab`): ``image:`` (a string or ``{name: ...}``) of each job,
+of ``default:``, and the legacy top-level one; ``image: $VAR`` is fixed where the
+variable is set.  A job without its own image uses the one it ``extends:``, else the
+default (unless ``inherit: default`` says otherwise).  Shell lines are ``script``,
+``before_script`` and ``after_script`` (the last two also from ``default:``), strings
+or lists, with anchors and ``!reference [job, key]`` followed.  ``services:`` images
+are migrated too.
+
+GitHub Actions (:func:`fix_github`): ``jobs.*.container`` (a string or ``{image:}``)
+and ``jobs.*.services.*.image``; the shell lines are the ``run:`` of each step whose
+shell is ``sh`` or ``bash`` (the default in a container).
+
+A shell line is translated only when every job that runs it is migrated to one
+Debian codename; a line shared with jobs on other images is reported.  CI jobs in
+container images run as root, so no ``sudo`` is added.  A list item left with nothing
+to run is removed (when that keeps the YAML valid), else reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from .compose import image_decisions, may_name_python_alpine, plan_image
+from .findings import FileResult, Finding, Severity
+from .rules.apk_to_apt import translate_shell
+from .settings import Settings
+from .yamlspans import (
+    LineIndex,
+    Mapping,
+    Node,
+    Planned,
+    Scalar,
+    ScalarChange,
+    Sequence,
+    YamlError,
+    finish,
+    get,
+    is_str,
+    layout,
+    pairs,
+    parse,
+)
+
+IMAGE_RULE = "ci-image"
+SHELL_RULE = "ci-apk-to-apt"
+SUMMARIES = {  # rule id -> one line for --list-rules
+    IMAGE_RULE: "Rewrite python Alpine images of CI jobs to a published python:X-slim-<codename> tag",
+    SHELL_RULE: "Translate apk calls in the shell lines of migrated CI jobs into apt-get",
+}
+
+GITLAB_RESERVED = frozenset(
+    {"image", "services", "stages", "types", "before_script", "after_script", "variables", "cache", "include", "workflow", "default", "spec"}
+)
+GITLAB_SCRIPTS = ("before_script", "script", "after_script")
+GITLAB_DEFAULTED = frozenset({"image", "services", "before_script", "after_script"})
+_MAX_HOPS = 10  # extends / !reference chains; deeper means a cycle
+_WHOLE_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_APK = re.compile(r"\bapk\b|/var/cache/apk")
+_POSIX_SHELLS = frozenset({"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/sh", "/usr/bin/bash"})
+
+
+@dataclass(frozen=True)
+class _User:
+    """A job that runs a shell line."""
+
+    job: str
+    site: Scalar | None  # where its image is written
+    codename: str | None  # what its image is migrated to (None: not migrated)
+    hidden: bool = False  # a GitLab template (``.name``): never runs by itself
+
+
+@dataclass
+class _Line:
+    """A shell line and the jobs that run it."""
+
+    scalar: Scalar
+    sequence: Sequence | None  # the list it is an item of, if any
+    jobs: list[_User] = field(default_factory=list)
+
+
+@dataclass
+class _Run:
+    """What one file's jobs add up to."""
+
+    text: str
+    settings: Settings
+    findings: list[Finding] = field(default_factory=list)
+    planned: list[Planned] = field(default_factory=list)
+    images: dict[int, str | None] = field(default_factory=dict)  # image site -> its new codename (None: not migrated)
+    lines: dict[int, _Line] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.line_index = LineIndex(self.text)
+
+    def image(self, site: Scalar | None) -> str | None:
+        """Plan the site once; the codename the job moves to, or None when it stays."""
+        if site is None or not self.settings.rule_enabled(IMAGE_RULE):
+            return None
+        if id(site) not in self.images:
+            decisions = image_decisions(site.value, self.settings.codename)
+            plan = plan_image(site, decisions, IMAGE_RULE, self.findings)
+            if plan is not None:
+                self.planned.append(plan)
+            codenames = {d.codename for _, d in decisions if d.new is not None}
+            self.images[id(site)] = codenames.pop() if len(codenames) == 1 else None
+        return self.images[id(site)]
+
+    def runs(self, user: _User, node: Node | None, sequence: Sequence | None = None) -> None:
+        if isinstance(node, Scalar):
+            self.lines.setdefault(id(node), _Line(node, sequence)).jobs.append(user)
+
+    def finish(self, roots: list[Node]) -> FileResult:
+        if self.settings.rule_enabled(SHELL_RULE):
+            for line in sorted(self.lines.values(), key=lambda l: l.scalar.start):
+                self._translate(line)
+            self._keep_lists_non_empty()
+        return finish(self.text, roots, self.planned, self.findings)
+
+    def _translate(self, line: _Line) -> None:
+        scalar = line.scalar
+        if not is_str(scalar) or not _APK.search(scalar.value):
+            return
+        users = [u for u in line.jobs if not u.hidden] or line.jobs  # templates count when nothing else runs it
+        codenames = {u.codename for u in users}
+        if None in codenames:
+            if codenames != {None}:
+                others = sorted({u.job for u in users if u.codename is None})
+                self.findings.append(
+                    Finding(SHELL_RULE, scalar.line, f"also runs in jobs whose image is not migrated ({', '.join(others)}): translate it by hand")
+                )
+            return
+        if len(codenames) > 1:
+            self.findings.append(Finding(SHELL_RULE, scalar.line, f"runs on images migrated to different Debian releases ({', '.join(sorted(codenames))}): translate it by hand"))
+            return
+        (codename,) = codenames
+        where = layout(self.text, scalar)
+        lines = self.line_index
+
+        def line_of(index: int) -> int:
+            origins = where.origins if where else ()
+            origin = next((o for o in origins[index:] if o is not None), None)
+            return lines.line_of(origin[0]) if origin else scalar.line
+
+        translation = translate_shell(scalar.value, codename, self.settings.package_overrides, line_of)
+        notes = [replace(f, rule=SHELL_RULE) for f in translation.findings]
+        requires = tuple(dict.fromkeys(u.site for u in users if u.site is not None))
+        if translation.removes_all:
+            if line.sequence is None:
+                self.findings.extend(notes)
+                self.findings.append(Finding(SHELL_RULE, scalar.line, f"nothing is left to run here ({translation.removes_all}): remove it by hand"))
+                return
+            notes.append(Finding(SHELL_RULE, scalar.line, f"list item removed: {translation.removes_all}", Severity.INFO))
+            change = ScalarChange(scalar, remove_from=line.sequence, requires=requires)
+            self.planned.append(Planned(change, SHELL_RULE, scalar.value, "", notes, "list item not removed (remove it by hand)"))
+            return
+        if not translation.edits:
+            self.findings.extend(notes)
+            return
+        change = ScalarChange(scalar, tuple((e.start, e.end, e.replacement) for e in translation.edits), requires=requires)
+        self.planned.append(Planned(change, SHELL_RULE, scalar.value, change.new_value, notes, "apk calls not translated (translate them by hand)"))
+
+    def _keep_lists_non_empty(self) -> None:
+        """A list whose every item would go becomes null; report those removals instead."""
+        by_list: dict[int, list[Planned]] = {}
+        for plan in self.planned:
+            if plan.change.remove_from is not None:
+                by_list.setdefault(id(plan.change.remove_from), []).append(plan)
+        for plans in by_list.values():
+            if len(plans) == len(plans[0].change.remove_from.items):
+                for plan in plans:
+                    self.planned.remove(plan)
+                    self.findings.append(Finding(SHELL_RULE, plan.change.scalar.line, "nothing is left to run in this list: remove it by hand"))
+
+
+def _result(text: str, settings: Settings, collect) -> FileResult:
+    if not may_name_python_alpine(text):  # no python Alpine image: no job is migrated
+        return FileResult(text, text)
+    try:
+        roots = parse(text)
+    except YamlError as exc:
+        return FileResult(text, text, error=str(exc))
+    run = _Run(text, settings)
+    for root in roots:
+        collect(run, root)
+    return run.finish(roots)
+
+
+# --- GitLab CI --------------------------------------------------------------------------------
+
+
+def fix_gitlab(text: str, settings: Settings) -> FileResult:
+    """Migrate the python Alpine images of a GitLab CI file and the shell lines of their jobs."""
+    return _result(text, settings, _collect_gitlab)
+
+
+def _names(node: Node | None) -> list[str]:
+    if is_str(node):
+        return [node.value]
+    if isinstance(node, Sequence):
+        return [item.value for item in node.items if is_str(item)]
+    return []
+
+
+def _collect_gitlab(run: _Run, root: Node) -> None:
+    if not isinstance(root, Mapping):
+        return
+    jobs = {name: node for name, node in pairs(root) if name not in GITLAB_RESERVED and isinstance(node, Mapping)}
+    default = get(root, "default")
+    variables = [get(root, "variables")]
+
+    def own(job: str, key: str, hops: int = 0) -> Node | None:
+        """The job's value for ``key``, its own or from what it extends (the last one wins)."""
+        found = get(jobs.get(job), key)
+        if found is not None or hops >= _MAX_HOPS:
+            return found
+        for parent in reversed(_names(get(jobs.get(job), "extends"))):
+            found = own(parent, key, hops + 1)
+            if found is not None:
+                return found
+        return None
+
+    def effective(job: str, key: str) -> Node | None:
+        found = own(job, key)
+        if found is not None or key not in GITLAB_DEFAULTED:
+            return found
+        inherit = get(own(job, "inherit"), "default")
+        if (isinstance(inherit, Scalar) and inherit.value.lower() == "false") or (isinstance(inherit, Sequence) and key not in _names(inherit)):
+            return None
+        return get(default, key) if get(default, key) is not None else get(root, key)
+
+    def image_site(job: str | None, image: Node | None) -> Scalar | None:
+        site = get(image, "name") if isinstance(image, Mapping) else image
+        if not is_str(site):
+            return None
+        whole = _WHOLE_VARIABLE.fullmatch(site.value)
+        if whole:  # image: $PYTHON_IMAGE is fixed where the variable is set
+            name = whole[1] or whole[2]
+            scopes = ([own(job, "variables")] if job else []) + variables
+            value = next((v for v in (get(scope, name) for scope in scopes) if v is not None), None)
+            value = get(value, "value") if isinstance(value, Mapping) else value
+            return value if is_str(value) else None
+        return site
+
+    def shell_lines(node: Node | None, hops: int = 0) -> list[tuple[Scalar, Sequence | None]]:
+        if isinstance(node, Scalar):
+            return [(node, None)]
+        if not isinstance(node, Sequence) or hops > _MAX_HOPS:
+            return []
+        if node.tag == "!reference":
+            path = _names(node)
+            target = own(path[0], path[1]) if len(path) == 2 and path[0] in jobs else None
+            return shell_lines(target, hops + 1)
+        found: list[tuple[Scalar, Sequence | None]] = []
+        for item in node.items:
+            if isinstance(item, Scalar):
+                found.append((item, node))
+            else:  # a list spliced in through an anchor
+                found.extend(shell_lines(item, hops + 1))
+        return found
+
+    for section in (default, root):  # images set for every job, even when no job here uses them
+        run.image(image_site(None, get(section, "image")))
+        _gitlab_services(run, image_site, get(section, "services"))
+    for job in jobs:
+        site = image_site(job, effective(job, "image"))
+        codename = run.image(site)
+        _gitlab_services(run, image_site, get(jobs[job], "services"))
+        for key in GITLAB_SCRIPTS:
+            for scalar, sequence in shell_lines(effective(job, key)):
+                run.runs(_User(job, site, codename, job.startswith(".")), scalar, sequence)
+
+
+def _gitlab_services(run: _Run, image_site, services: Node | None) -> None:
+    if isinstance(services, Sequence):
+        for service in services.items:
+            run.image(image_site(None, service))
+
+
+# --- GitHub Actions ---------------------------------------------------------------------------
+
+
+def fix_github(text: str, settings: Settings) -> FileResult:
+    """Migrate the python Alpine container images of a GitHub Actions workflow and its run steps."""
+    return _result(text, settings, _collect_github)
+
+
+def _shell(defaults: Node | None) -> Node | None:
+    return get(get(defaults, "run"), "shell")
+
+
+def _posix(shell: Node | None) -> bool:
+    if shell is None:
+        return True
+    words = shell.value.split() if is_str(shell) else []
+    return bool(words) and words[0] in _POSIX_SHELLS
+
+
+def _collect_github(run: _Run, root: Node) -> None:
+    workflow_shell = _shell(get(root, "defaults"))
+    for job, body in pairs(get(root, "jobs")):
+        container = get(body, "container")
+        site = container if is_str(container) else get(container, "image")
+        codename = run.image(site if is_str(site) else None)
+        for _name, service in pairs(get(body, "services")):
+            image = get(service, "image")
+            run.image(image if is_str(image) else None)
+        job_shell = _shell(get(body, "defaults")) or workflow_shell
+        steps = get(body, "steps")
+        for step in steps.items if isinstance(steps, Sequence) else []:
+            script = get(step, "run")
+            if _posix(get(step, "shell") or job_shell):
+                run.runs(_User(job, site if is_str(site) else None, codename), script)
