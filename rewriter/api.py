@@ -8,8 +8,8 @@ from . import dockerfile, stages
 from .edits import apply_fixes
 from .files import DOCKERFILE, HANDLERS
 from .findings import FileResult, Finding, Severity
-from .rules import RULES
-from .rules.context import DockerfileContext
+from .rules import RULE_IDS, RULES
+from .rules.context import ALL_RULES, DockerfileContext
 from .settings import Settings
 
 
@@ -29,9 +29,7 @@ def fix_text(text: str, kind: str = DOCKERFILE, settings: Settings | None = None
     try:
         return _fix_dockerfile(text, settings)
     except dockerfile.DockerfileSyntaxError as exc:
-        line = getattr(exc, "line", None)
-        where = f"line {line}: " if line else ""
-        return FileResult(text, text, error=f"{where}{exc}")
+        return FileResult(text, text, error=str(exc))  # the message starts with "line N: "
     except SelfCheckError as exc:
         return FileResult(text, text, error=f"self-check failed, file left unchanged: {exc}")
 
@@ -41,26 +39,32 @@ def _fix_dockerfile(text: str, settings: Settings) -> FileResult:
     ctx = DockerfileContext(parsed, stages.analyse(parsed, settings.codename, settings.migrate_copy_targets), settings)
     result = FileResult(text, text)
     fixes = []
+    for pragma in ctx.pragmas.values():
+        for rule_id in sorted(pragma.rules - {ALL_RULES} - set(RULE_IDS)):
+            result.findings.append(Finding("pragma", pragma.line, f"unknown rule id `{rule_id}` in `# dockerfix: ignore=` (dockerfix --list-rules lists them)"))
     for rule in RULES:
         if not settings.rule_enabled(rule.RULE_ID):
             continue
-        output = rule.check(ctx)
+        output = ctx.drop_ignored(rule.RULE_ID, rule.check(ctx))
         fixes.extend(output.fixes)
         result.findings.extend(output.findings)
         result.changes.extend(output.changes)
+        result.packages.extend(output.packages)
     new, skipped = apply_fixes(text, fixes)
     if skipped:  # overlapping fixes from two rules: keep the first, say so
         for fix in skipped:
             result.findings.append(Finding("internal", ctx.line_of(fix.start), "overlapping change skipped; run dockerfix again", Severity.WARNING))
-    removed = sum(f.removes_instructions for f in fixes if f not in skipped)
-    _self_check(parsed, new, removed)
+    removed = sum(f.removes_instructions - f.adds_instructions for f in fixes if f not in skipped)
+    changed_count = any(f.removes_instructions or f.adds_instructions for f in fixes if f not in skipped)
+    _self_check(parsed, new, removed, changed_count)
     result.new = new
     result.findings.sort(key=lambda f: (f.line, f.rule))
     return result
 
 
-def _self_check(old: dockerfile.Dockerfile, new_text: str, removed: int) -> None:
-    """The rewritten file must parse, with the same instructions (less the ones removed on purpose)."""
+def _self_check(old: dockerfile.Dockerfile, new_text: str, removed: int, changed_count: bool = False) -> None:
+    """The rewritten file must parse, with the same instructions (less the ones removed on purpose,
+    plus the ones added on purpose: ``removed`` is the net number removed)."""
     if new_text == old.text:
         return
     try:
@@ -71,7 +75,7 @@ def _self_check(old: dockerfile.Dockerfile, new_text: str, removed: int) -> None
         raise SelfCheckError(
             f"{len(old.instructions)} instructions before, {len(new.instructions)} after ({removed} removed on purpose)"
         )
-    if removed == 0 and [i.keyword for i in new.instructions] != [i.keyword for i in old.instructions]:
+    if not changed_count and [i.keyword for i in new.instructions] != [i.keyword for i in old.instructions]:
         raise SelfCheckError("instruction keywords changed")
     before = _count_with_dockerfile_parse(old.text)
     if before == len(old.instructions):  # only where both parsers read the original alike (not heredocs, blank continuation lines)

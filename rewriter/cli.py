@@ -1,8 +1,11 @@
-"""The ``dockerfix`` command: modes, options and exit codes.  Only this module prints.
+"""The ``dockerfix`` command: modes, options, output formats and exit codes.  Only this module prints.
 
 Exit codes: 0 success (nothing to change, changes written, or a diff shown);
-1 ``--check`` found pending changes; 2 usage error; 123 at least one file could
-not be processed (the others were still processed).
+1 ``--check`` found pending changes (``explain-package``: a name has no translation);
+2 usage or configuration error; 123 at least one file could not be processed (the others were).
+
+Standard output carries the diff (``--format text``) or the report (the other formats, unless
+``--output`` sends it to a file); findings, errors and the summary go to standard error.
 """
 
 from __future__ import annotations
@@ -10,35 +13,34 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import replace
 from types import MappingProxyType
 
 import click
 
 from . import __version__
 from .api import fix_text
+from .config import FORMATS, Config, ConfigError
 from .diff import unified_diff
-from .files import DOCKERFILE, discover, kind_of
+from .files import DOCKERFILE, KINDS, Selection, Target, find_targets, kind_of, parse_patterns
 from .findings import FileResult, Severity
-from .rules import RULE_IDS
+from .report import FileReport, Totals, colour_diff, finding_line, summary_line, to_json, to_markdown, to_sarif
+from .rules import OTHER_RULES, RULE_IDS
 from .settings import CODENAMES, Settings
 from .source import SourceError, decode, read_source, write_source
 
 EXIT_OK, EXIT_PENDING, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 123
 
 
-@dataclass
-class Tally:
-    files: int = 0
-    changed: int = 0
-    errors: int = 0
-    findings: dict[str, int] = field(default_factory=dict)
+class UsageProblem(click.ClickException):
+    """A configuration or option combination dockerfix cannot run with (exit 2)."""
+
+    exit_code = EXIT_USAGE
 
 
-def _display(path: str) -> str:
+def display_path(path: str) -> str:
     """A path as the user will want to see it (and as ``git apply`` wants it): relative when under cwd."""
-    absolute = os.path.abspath(path)
-    relative = os.path.relpath(absolute)
+    relative = os.path.relpath(os.path.abspath(path))
     return relative if not relative.startswith("..") else path
 
 
@@ -52,155 +54,339 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
-def _rule_set(value: str | None, option: str) -> frozenset[str] | None:
+def _id_set(value: str | None, known: tuple[str, ...], option: str) -> frozenset[str] | None:
     if value is None:
         return None
     ids = frozenset(v.strip() for v in value.split(",") if v.strip())
-    unknown = sorted(ids - set(RULE_IDS))
+    unknown = sorted(ids - set(known))
     if unknown:
-        raise click.BadParameter(f"unknown rule id(s): {', '.join(unknown)} (known: {', '.join(RULE_IDS)})", param_hint=option)
+        raise click.BadParameter(f"unknown id(s): {', '.join(unknown)} (known: {', '.join(known)})", param_hint=option)
     return ids
 
 
-def settings_from_options(codename, package_map, select, ignore, migrate_copy_targets=False) -> Settings:
+def settings_from_options(
+    codename, package_map, select, ignore, migrate_copy_targets=None, config: Config | None = None, prune_build_deps=False, offline=False
+) -> Settings:
+    """The run's settings: command-line options where given, else the configuration file's.
+
+    ``--map`` and the configuration's ``packages`` are merged (``--map`` wins for one name).
+    """
+    config = config or Config()
+    ignored = _id_set(ignore, RULE_IDS, "--ignore")
     return Settings(
-        migrate_copy_targets=migrate_copy_targets,
-        codename=codename,
-        package_overrides=MappingProxyType(_parse_map(package_map)),
-        select=_rule_set(select, "--select"),
-        ignore=_rule_set(ignore, "--ignore") or frozenset(),
+        codename=codename or config.codename,
+        package_overrides=MappingProxyType({**config.packages, **_parse_map(package_map)}),
+        select=_id_set(select, RULE_IDS, "--select") if select is not None else config.select,
+        ignore=ignored if ignored is not None else (config.ignore or frozenset()),
+        migrate_copy_targets=bool(config.migrate_copy_targets if migrate_copy_targets is None else migrate_copy_targets),
+        prune_build_deps=prune_build_deps,
+        offline=offline,
     )
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+def selection_from_options(exclude, include, kinds, config: Config | None = None) -> Selection:
+    """Which files folder walks take: the configuration's patterns (relative to its folder), then the
+    command line's (relative to the current folder), so a ``--exclude '!PATTERN'`` can take one back."""
+    config = config or Config()
+    here = os.getcwd()
+    chosen = _id_set(kinds, KINDS, "--kinds")
+    return Selection(
+        exclude=tuple(parse_patterns(config.exclude, config.root) + parse_patterns(exclude, here)),
+        include=tuple(parse_patterns(config.include, config.root) + parse_patterns(include, here)),
+        kinds=chosen if chosen is not None else config.kinds,
+    )
+
+
+def load_config(config_path: str | None, paths: tuple[str, ...]) -> Config:
+    from . import config
+
+    try:
+        found = config_path or config.find(paths)
+        return config.load(found) if found else Config()
+    except ConfigError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+# --- one file: no printing, so files can be processed in any order or process ------------------
+
+
+def process_file(target: Target, mode: str, settings: Settings, want_diff: bool = False, debug: bool = False) -> FileReport:
+    """Read, migrate and (``mode == "write"``) rewrite one file; return what happened."""
+    shown = display_path(target.path)
+    if settings.prune_build_deps and settings.build_context is None:  # COPY sources: the Dockerfile's folder
+        settings = replace(settings, build_context=os.path.dirname(os.path.abspath(target.path)))
+    try:
+        source = read_source(target.path)
+    except SourceError as exc:
+        return FileReport(shown, target.kind, error=str(exc))
+    result = _migrate(source.text, target.kind, settings, debug)
+    if result.error or not result.changed:
+        return FileReport.of(shown, target.kind, result)
+    if mode == "write":
+        try:
+            write_source(target.path, source, result.new)
+        except SourceError as exc:
+            return replace(FileReport.of(shown, target.kind, result), changed=False, error=str(exc))
+        return FileReport.of(shown, target.kind, result, written=True)
+    return FileReport.of(shown, target.kind, result, diff=unified_diff(result.old, result.new, shown) if want_diff else "")
+
+
+def process_stdin(raw: bytes, name: str, mode: str, settings: Settings, want_diff: bool, debug: bool) -> tuple[FileReport, bytes | None]:
+    """Migrate text read from standard input; with ``mode == "write"`` also the bytes to write out
+    (the input itself when it cannot be migrated: a filter never swallows its input)."""
+    kind = kind_of(name) or DOCKERFILE
+    try:
+        source = decode(raw)
+    except SourceError as exc:
+        return FileReport(name, kind, error=str(exc)), raw if mode == "write" else None
+    result = _migrate(source.text, kind, settings, debug)
+    diff = unified_diff(result.old, result.new, name) if want_diff else ""
+    out = (raw if result.error else source.encode(result.new)) if mode == "write" else None
+    return FileReport.of(name, kind, result, diff=diff), out
+
+
+def _migrate(text: str, kind: str, settings: Settings, debug: bool) -> FileResult:
+    try:
+        return fix_text(text, kind, settings)
+    except Exception as exc:  # a bug of ours must not stop the other files
+        detail = "\n" + traceback.format_exc() if debug else ""
+        return FileResult(text, text, error=f"internal error ({type(exc).__name__}: {exc}); please report it (--debug shows the traceback){detail}")
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+class Output:
+    """Shows each file's report as it comes (text) or keeps it for the final report (other formats)."""
+
+    def __init__(self, fmt: str, quiet: bool, colour: bool, show_diff: bool) -> None:
+        self.fmt, self.quiet, self.colour, self.show_diff = fmt, quiet, colour, show_diff
+        self.totals = Totals()
+        self.kept: list[FileReport] = []
+
+    def file(self, report: FileReport) -> None:
+        if self.quiet:
+            report = replace(report, findings=tuple(f for f in report.findings if f.severity is not Severity.INFO))
+        self.totals.add(report)
+        if self.fmt == "text":
+            for finding in report.findings:
+                click.echo(finding_line(report.path, finding), err=True)
+        if report.error:
+            click.echo(f"{report.path}: error: {report.error}", err=True)
+        if report.diff and self.show_diff:
+            click.echo(colour_diff(report.diff) if self.colour else report.diff, nl=False, color=self.colour or None)
+        if self.fmt != "text":
+            self.kept.append(replace(report, diff=""))
+
+    def document(self, mode: str, command: list[str], link_base: str | None) -> str:
+        if self.fmt == "json":
+            return to_json(self.kept, self.totals, mode)
+        if self.fmt == "sarif":
+            return to_sarif(self.kept)
+        return to_markdown(self.kept, self.totals, mode, command, link_base)
+
+
+def _use_colour(flag: bool | None) -> bool:
+    """--color/--no-color win; else NO_COLOR (https://no-color.org) turns colour off; else a terminal."""
+    if flag is not None:
+        return flag
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+
+class _Command(click.Command):
+    """``dockerfix [OPTIONS] PATH...``, where a first argument naming a subcommand (SUBCOMMANDS)
+    runs it instead, so ``dockerfix PATH...`` needs no subcommand (a file with such a name can
+    still be given as ``./NAME``)."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        args = list(sys.argv[1:] if args is None else args)
+        if args and args[0] in SUBCOMMANDS:
+            return SUBCOMMANDS[args[0]].main(args[1:], f"{prog_name or 'dockerfix'} {args[0]}", **extra)
+        return super().main(args, prog_name, **extra)
+
+
+@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]}, epilog="Also: dockerfix explain PATH... (which requirements compile from source on Alpine and on Debian); dockerfix explain-package NAME... (what apk add NAME becomes on Debian, and why).")
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("--diff", "mode", flag_value="diff", help="Print a unified diff of the changes (default).")
 @click.option("--write", "mode", flag_value="write", help="Rewrite the files in place.")
 @click.option("--check", "mode", flag_value="check", help="Write nothing; exit 1 if any file would change.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), help="text (default): diffs and findings; json, sarif or markdown (a pull-request body): one report.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="Write the json/sarif/markdown report to this file instead of standard output.")
+@click.option("--color/--no-color", "color", default=None, help="Colour the diff (default: when standard output is a terminal and NO_COLOR is not set).")
+@click.option("--link-base", metavar="URL", help="Markdown: link path:line to URL + path + #Lline (e.g. https://github.com/OWNER/REPO/blob/SHA/).")
 @click.option("--codename", type=click.Choice(CODENAMES), help="Debian release for the new tags (default: the newest published for each Python version).")
-@click.option("--migrate-copy-targets", is_flag=True, help="Also move plain alpine stages that COPY --from a migrated stage onto that stage's image.")
+@click.option("--migrate-copy-targets/--no-migrate-copy-targets", default=None, help="Also move plain alpine stages that COPY --from a migrated stage onto that stage's image.")
 @click.option("--map", "package_map", multiple=True, metavar="APK=DEBIAN", help="Override a package translation (repeatable). An empty DEBIAN drops the package.")
+@click.option("--prune-build-deps", is_flag=True, help="Leave out compilers and -dev headers when every Python requirement of the stage has a wheel for Debian (asks PyPI).")
+@click.option("--offline", is_flag=True, help="With --prune-build-deps: read PyPI answers only from the cache.")
 @click.option("--select", metavar="IDS", help="Only run these rules (comma-separated ids).")
 @click.option("--ignore", metavar="IDS", help="Do not run these rules (comma-separated ids).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching files and folders (.gitignore syntax, relative to the current folder; repeatable).")
+@click.option("--include", multiple=True, metavar="GLOB", help="Also read matching files found in folders, as Dockerfiles (.gitignore syntax; repeatable).")
+@click.option("--kinds", metavar="KINDS", help=f"Only read these kinds of file in folders (comma-separated: {', '.join(KINDS)}).")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Read this configuration file instead of looking for one.")
 @click.option("--stdin-filename", metavar="NAME", help="The file name to report for input read from '-'.")
 @click.option("-q", "--quiet", is_flag=True, help="Only report warnings and errors, not informational notes.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--debug", is_flag=True, help="Show a traceback when a file fails.")
 @click.version_option(__version__, prog_name="dockerfix")
-def main(paths, mode, codename, migrate_copy_targets, package_map, select, ignore, stdin_filename, quiet, list_rules, debug):
+def main(paths, mode, output_format, output, color, link_base, codename, migrate_copy_targets, package_map, prune_build_deps, offline,
+         select, ignore, exclude, include, kinds, config_path, stdin_filename, quiet, list_rules, debug):
     """Migrate Python container builds from Alpine (musl) to Debian slim (glibc).
 
-    PATH may be a Dockerfile, a folder (searched for Dockerfile, Dockerfile.*,
-    *.Dockerfile and Containerfile) or '-' for standard input.
+    PATH may be a file, a folder (searched for Dockerfiles and the other files dockerfix reads,
+    honouring .gitignore) or '-' for standard input.
     """
     if list_rules:
         from .rules import RULES
 
-        for rule in RULES:
-            click.echo(f"{rule.RULE_ID:<14} {rule.SUMMARY}")
+        summaries = {rule.RULE_ID: rule.SUMMARY for rule in RULES} | OTHER_RULES
+        width = max(len(rule_id) for rule_id in summaries)
+        for rule_id, summary in summaries.items():
+            click.echo(f"{rule_id:<{width}}  {summary}")
         sys.exit(EXIT_OK)
     if not paths:
         raise click.UsageError("no PATH given (use '.' for the current folder, '-' for standard input)")
-    settings = settings_from_options(codename, package_map, select, ignore, migrate_copy_targets)
-    tally = Tally()
-    for path in paths:
-        if path == "-":  # a filter: without a mode flag, the migrated text goes to stdout
-            _run_stdin(stdin_filename or "-", mode or "write", settings, tally, quiet, debug)
-            continue
-        if os.path.isdir(path):
-            targets = list(discover(path))
-        elif os.path.exists(path) or os.path.islink(path):
-            targets = [path]
-        else:
-            _error(path, "no such file or folder", tally)
-            continue
-        for target in targets:
-            _run_file(target, mode or "diff", settings, tally, quiet, debug)
-    mode = mode or "diff"
-    _summary(mode, tally)
-    if tally.errors:
+    config = load_config(config_path, tuple((stdin_filename or ".") if p == "-" else p for p in paths))
+    settings = settings_from_options(codename, package_map, select, ignore, migrate_copy_targets, config, prune_build_deps, offline)
+    selection = selection_from_options(exclude, include, kinds, config)
+    dockerfile_rules = [r for r in RULE_IDS if r not in OTHER_RULES and r != "base-image"]
+    if not settings.rule_enabled("base-image") and any(settings.rule_enabled(r) for r in dockerfile_rules):
+        click.echo("dockerfix: warning: base-image is not selected: FROM lines stay on Alpine while the other "
+                   "rules write Debian commands into those stages", err=True)
+    fmt = output_format or config.format or "text"
+    _check_streams(fmt, output, mode, paths)
+    run_mode = mode or ("write" if fmt == "text" and paths == ("-",) else "diff")
+    out = Output(fmt, quiet, _use_colour(color), show_diff=run_mode == "diff" and (fmt == "text" or mode == "diff"))
+
+    if "-" in paths:  # a filter: without a mode flag, the migrated text goes to stdout
+        stdin_mode = mode or ("write" if fmt == "text" else "diff")
+        raw = click.get_binary_stream("stdin").read()
+        report, data = process_stdin(raw, stdin_filename or "-", stdin_mode, settings, out.show_diff, debug)
+        out.file(report)
+        if data is not None:
+            click.get_binary_stream("stdout").write(data)
+    targets, missing = find_targets([p for p in paths if p != "-"], selection)
+    for path in missing:
+        out.file(FileReport(display_path(path), kind_of(path) or DOCKERFILE, error="no such file or folder"))
+    for target in targets:
+        out.file(process_file(target, run_mode, settings, out.show_diff, debug))
+
+    if fmt != "text":
+        reproduce = _reproducing_options(codename, migrate_copy_targets, package_map, select, ignore, exclude, include, kinds, config_path, prune_build_deps)
+        command = ["dockerfix", "--write", *reproduce, *paths]
+        _write_document(out.document(run_mode, command, link_base), output)
+    click.echo(summary_line(run_mode, out.totals), err=True)
+    if out.totals.errors:
         sys.exit(EXIT_ERROR)
-    if mode == "check" and tally.changed:
-        sys.exit(EXIT_PENDING)
-    sys.exit(EXIT_OK)
+    sys.exit(EXIT_PENDING if run_mode == "check" and out.totals.changed else EXIT_OK)
 
 
-def _error(path: str, message: str, tally: Tally) -> None:
-    tally.errors += 1
-    click.echo(f"{_display(path)}: error: {message}", err=True)
+def _check_streams(fmt: str, output: str | None, mode: str | None, paths: tuple[str, ...]) -> None:
+    """Standard output carries one thing: the diff, the filtered text, or the report."""
+    if fmt == "text":
+        if output is not None:
+            raise click.UsageError("--output is for --format json, sarif or markdown")
+        return
+    if output is None or output == "-":
+        if mode == "diff":
+            raise click.UsageError(f"--diff with --format {fmt}: the diff and the report would both go to standard output; write the report elsewhere with --output FILE")
+        if mode == "write" and "-" in paths:
+            raise click.UsageError(f"--write on standard input with --format {fmt}: the text and the report would both go to standard output; use --output FILE")
 
 
-def _process(text: str, path: str, settings: Settings, debug: bool) -> FileResult:
+
+def _reproducing_options(codename, migrate_copy_targets, package_map, select, ignore, exclude, include, kinds, config_path, prune_build_deps=False) -> list[str]:
+    """The command-line options that change the result (the configuration file is in the repository)."""
+    options = ["--codename", codename] if codename else []
+    options += ["--prune-build-deps"] if prune_build_deps else []
+    if migrate_copy_targets is not None:
+        options.append("--migrate-copy-targets" if migrate_copy_targets else "--no-migrate-copy-targets")
+    options += [arg for value in package_map for arg in ("--map", value)]
+    for option, value in (("--select", select), ("--ignore", ignore), ("--kinds", kinds), ("--config", config_path)):
+        options += [option, value] if value is not None else []
+    options += [arg for value in exclude for arg in ("--exclude", value)]
+    options += [arg for value in include for arg in ("--include", value)]
+    return options
+
+
+def _write_document(document: str, output: str | None) -> None:
+    if output is None or output == "-":
+        click.echo(document, nl=False)
+        return
     try:
-        return fix_text(text, kind_of(path) or DOCKERFILE, settings)
-    except Exception as exc:  # a bug of ours must not stop the other files
-        if debug:
-            traceback.print_exc()
-        return FileResult(text, text, error=f"internal error ({type(exc).__name__}: {exc}); please report it (--debug shows the traceback)")
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(document)
+    except OSError as exc:
+        click.echo(f"{output}: error: cannot write the report ({exc.strerror or exc})", err=True)
+        sys.exit(EXIT_ERROR)
 
 
-def _report(path: str, result: FileResult, tally: Tally, quiet: bool) -> None:
-    shown = _display(path)
-    for finding in result.findings:
-        if quiet and finding.severity is Severity.INFO:
-            continue
-        tally.findings[finding.severity.value] = tally.findings.get(finding.severity.value, 0) + 1
-        click.echo(f"{shown}:{finding.line}: {finding.rule}: {finding.message}", err=True)
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("names", nargs=-1, required=True)
+@click.option("--codename", type=click.Choice(CODENAMES), help="Debian release (default: each of them).")
+@click.option("--map", "package_map", multiple=True, metavar="APK=DEBIAN", help="Override a package translation, as for a migration.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Read this configuration file instead of looking for one.")
+def explain_package(names, codename, package_map, config_path):
+    """Say what `apk add NAME` becomes on Debian slim, and why.
+
+    The configuration's package map applies, as in a migration.  Exits 1 when a name has no
+    known translation.
+    """
+    from .packages import lookup
+
+    config = load_config(config_path, (".",))
+    overrides = {**config.packages, **_parse_map(package_map)}
+    unknown = False
+    for name in names:
+        for release in (codename,) if codename else CODENAMES:
+            decision = lookup(name, release, overrides)
+            unknown = unknown or decision.kind == "unknown"
+            click.echo(f"{name} on Debian {release}: {_outcome(decision)} ({decision.reason})")
+    sys.exit(EXIT_PENDING if unknown else EXIT_OK)
 
 
-def _run_file(path: str, mode: str, settings: Settings, tally: Tally, quiet: bool, debug: bool) -> None:
-    tally.files += 1
-    try:
-        source = read_source(path)
-    except SourceError as exc:
-        _error(path, str(exc), tally)
-        return
-    result = _process(source.text, path, settings, debug)
-    if result.error:
-        _error(path, result.error, tally)
-        return
-    _report(path, result, tally, quiet)
-    if not result.changed:
-        return
-    if mode == "write":
-        try:
-            write_source(path, source, result.new)
-        except SourceError as exc:
-            _error(path, str(exc), tally)
-            return
-    tally.changed += 1
-    if mode == "diff":
-        click.echo(unified_diff(result.old, result.new, _display(path)), nl=False)
+def _outcome(decision) -> str:
+    if decision.kind == "map":
+        return "apt-get install " + " ".join(decision.debian)
+    if decision.kind == "drop":
+        return "dropped, nothing to install"
+    if decision.kind == "pypi":
+        return f"removed, pip install {decision.pypi}"
+    return "no known Debian package"
 
 
-def _run_stdin(name: str, mode: str, settings: Settings, tally: Tally, quiet: bool, debug: bool) -> None:
-    tally.files += 1
-    raw = click.get_binary_stream("stdin").read()
-    try:
-        source = decode(raw)
-    except SourceError as exc:
-        _error(name, str(exc), tally)
-        return
-    result = _process(source.text, name if name != "-" else "Dockerfile", settings, debug)
-    if result.error:
-        _error(name, result.error, tally)
-        if mode == "write":  # a filter never swallows its input
-            click.get_binary_stream("stdout").write(raw)
-        return
-    _report(name, result, tally, quiet)
-    tally.changed += result.changed
-    if mode == "diff":
-        click.echo(unified_diff(result.old, result.new, name), nl=False)
-    elif mode == "write":
-        click.get_binary_stream("stdout").write(source.encode(result.new))
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--codename", type=click.Choice(CODENAMES), help="Debian release for the new tags (default: the newest published for each Python version).")
+@click.option("--platform", metavar="OS/ARCH", help="Check wheels for this platform when FROM has no --platform (default linux/amd64).")
+@click.option("--context", "build_context", type=click.Path(exists=True, file_okay=False), help="The build context of every Dockerfile (default: each Dockerfile's folder).")
+@click.option("--offline", is_flag=True, help="Read PyPI answers only from the cache.")
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", help="text (default): a table per stage; json: the same facts as data.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Read this configuration file instead of looking for one.")
+def explain(paths, codename, platform, build_context, offline, output_format, config_path):
+    """Say which Python requirements compile from source on the Alpine image, and on Debian slim.
+
+    For each migrated stage: the requirements it installs (pip install, requirement files,
+    pyproject.toml with poetry.lock/uv.lock, Pipfile.lock) and their dependencies, the release
+    pip would pick, and whether a wheel exists for each image.  PyPI's answers are cached for a
+    day under ~/.cache/dockerfix/pypi (DOCKERFIX_PYPI_CACHE sets another folder).  Exits 123
+    when a file cannot be read.
+    """
+    import json
+
+    from .explain import explain_paths
+
+    config = load_config(config_path, paths)
+    settings = settings_from_options(codename, (), None, None, config=config)
+    text, data = explain_paths(paths, settings, offline, platform=platform, context=build_context)
+    click.echo(json.dumps(data, indent=2) if output_format == "json" else text.rstrip("\n"))
+    sys.exit(EXIT_ERROR if any(f["error"] for f in data["files"]) else EXIT_OK)
 
 
-def _summary(mode: str, tally: Tally) -> None:
-    verb = {"write": "migrated", "check": "would be migrated", "diff": "would be migrated"}[mode]
-    noun = "file" if tally.changed == 1 else "files"
-    parts = [f"{tally.changed} {noun} {verb}", f"{tally.files - tally.changed - tally.errors} unchanged"]
-    if tally.findings:
-        parts.append(", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(tally.findings.items())))
-    if tally.errors:
-        parts.append(f"{tally.errors} error{'s' if tally.errors != 1 else ''}")
-    click.echo("dockerfix: " + ", ".join(parts) + ".", err=True)
+SUBCOMMANDS: dict[str, click.Command] = {"explain-package": explain_package, "explain": explain}

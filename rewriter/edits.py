@@ -7,6 +7,7 @@ case intact.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 
@@ -29,6 +30,7 @@ class Fix:
 
     edits: tuple[Edit, ...]
     removes_instructions: int = 0  # whole instructions this fix deletes (for the self-check)
+    adds_instructions: int = 0  # whole instructions this fix inserts (for the self-check)
 
     @property
     def start(self) -> int:
@@ -45,25 +47,48 @@ def _overlaps(a: Edit, b: Edit) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+class _Disjoint:
+    """Sorted, pairwise non-overlapping edits: a clash check is one bisection, so a file
+    with many fixes (or one fix with many edits) costs n log n, not n squared."""
+
+    def __init__(self) -> None:
+        self.edits: list[Edit] = []
+        self.ends: list[int] = []  # non-decreasing, because the edits are disjoint
+
+    def clashes(self, edit: Edit) -> bool:
+        """Whether ``edit`` overlaps a held edit, exactly as ``_overlaps`` decides."""
+        k = bisect_right(self.ends, edit.start)  # the first held edit ending after edit.start
+        if k < len(self.edits) and _overlaps(edit, self.edits[k]):
+            return True
+        return k > 0 and _overlaps(edit, self.edits[k - 1])  # an insertion at the same point
+
+    def add(self, edit: Edit) -> None:
+        k = bisect_right(self.edits, edit)
+        self.edits.insert(k, edit)
+        self.ends.insert(k, edit.end)
+
+
 def apply_fixes(text: str, fixes: list[Fix]) -> tuple[str, list[Fix]]:
     """Apply non-overlapping fixes whole; return the new text and the fixes skipped.
 
     Fixes are taken in source order; one that overlaps an already accepted
-    fix is skipped as a unit (the caller may run the rules again).
+    fix (or itself) is skipped as a unit (the caller may run the rules again).
     """
-    accepted: list[Edit] = []
+    accepted = _Disjoint()
     skipped: list[Fix] = []
     for fix in sorted((f for f in fixes if f.edits), key=lambda f: (f.start, f.end)):
-        edits = sorted(e for e in fix.edits if not (e.start == e.end and not e.replacement))
-        if any(_overlaps(e, a) for e in edits for a in accepted) or any(
-            _overlaps(x, y) for i, x in enumerate(edits) for y in edits[i + 1 :]
-        ):
-            skipped.append(fix)
-            continue
-        accepted.extend(edits)
+        own = _Disjoint()
+        for edit in sorted(e for e in fix.edits if not (e.start == e.end and not e.replacement)):
+            if accepted.clashes(edit) or own.clashes(edit):
+                skipped.append(fix)
+                break
+            own.add(edit)
+        else:
+            for edit in own.edits:
+                accepted.add(edit)
     out: list[str] = []
     pos = 0
-    for edit in sorted(accepted):
+    for edit in accepted.edits:
         out.append(text[pos : edit.start])
         out.append(edit.replacement)
         pos = edit.end

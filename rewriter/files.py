@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from typing import Iterator
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Sequence
 
 DOCKERFILE = "dockerfile"
 COMPOSE = "compose"
@@ -16,10 +18,17 @@ KINDS = (DOCKERFILE, COMPOSE, GITLAB_CI, GITHUB_ACTIONS, PYTHON)
 # kind -> "module:function" (relative to the package) taking (text, settings) -> FileResult;
 # the Dockerfile pipeline lives in api.py itself.
 HANDLERS: dict[str, str] = {}
+HANDLERS[PYTHON] = ".pysource:fix"
+HANDLERS[COMPOSE] = ".compose:fix"
+HANDLERS[GITLAB_CI] = ".ci:fix_gitlab"
+HANDLERS[GITHUB_ACTIONS] = ".ci:fix_github"
 
+# Folders never walked into (a folder named on the command line is still walked): version control,
+# virtualenvs and caches, other people's code.  Any folder holding a pyvenv.cfg is a virtualenv too.
 SKIPPED_DIRS = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
-     ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", "vendor", "third_party"}
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", "site-packages", "vendor", "_vendor",
+     "third_party"}
 )
 
 
@@ -27,18 +36,279 @@ def kind_of(path: str) -> str | None:
     """The kind of file a name says it is, or None when dockerfix does not read it."""
     name = os.path.basename(path)
     lower = name.lower()
+    if lower.endswith(".py"):  # before the Dockerfile names: dockerfile.py is Python code
+        return PYTHON
     if lower in ("dockerfile", "containerfile") or lower.startswith(("dockerfile.", "containerfile.")):
         return DOCKERFILE
     if lower.endswith((".dockerfile", ".containerfile")):
         return DOCKERFILE
+    if lower.endswith((".yml", ".yaml")):
+        folders = os.path.normpath(path).split(os.sep)[-3:-1]
+        if folders == [".github", "workflows"]:
+            return GITHUB_ACTIONS
+        if lower.endswith((".gitlab-ci.yml", ".gitlab-ci.yaml")):  # .gitlab-ci.yml and included *.gitlab-ci.yml
+            return GITLAB_CI
+        if re.match(r"(docker-)?compose[._-]", lower):  # docker-compose.dev.yml, compose.override.yaml (not composer.yml)
+            return COMPOSE
+        if lower.endswith((".compose.yml", ".compose.yaml", "-compose.yml", "-compose.yaml")):  # app.compose.yml
+            return COMPOSE
     return None
 
 
-def discover(root: str) -> Iterator[str]:
-    """Files under ``root`` that dockerfix reads, in a stable order; symlinked folders are not followed."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info"))
+# --- discovery: which files a run reads --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """One file to process: the path to read (and write), and the kind it is read as."""
+
+    path: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One pattern in .gitignore syntax; it applies to paths below the folder ``base`` (absolute)."""
+
+    base: str
+    regex: re.Pattern[str]
+    negate: bool = False
+    dir_only: bool = False
+
+    def matches(self, path: str, is_dir: bool) -> bool:
+        """Does the pattern match the absolute ``path`` itself (not a folder above it)?"""
+        if self.dir_only and not is_dir:
+            return False
+        relative = _relative(path, self.base)
+        return relative is not None and self.regex.fullmatch(relative) is not None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The user's say in what a folder walk takes: excludes, includes (both .gitignore syntax), kinds."""
+
+    exclude: tuple[Pattern, ...] = ()
+    include: tuple[Pattern, ...] = ()  # unusual file names, read as Dockerfiles
+    kinds: frozenset[str] | None = None  # None: every kind
+
+
+def parse_patterns(lines: Iterable[str], base: str) -> list[Pattern]:
+    """Patterns in .gitignore syntax (``!`` negation, ``/`` anchoring, trailing ``/`` for folders, ``**``).
+
+    Blank lines and ``#`` comments are skipped; ``base`` is the folder the patterns are relative to.
+    """
+    base = os.path.abspath(base)
+    patterns = []
+    for raw in lines:
+        line = _strip_trailing_spaces(raw.rstrip("\r\n"))
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        if negate:
+            line = line[1:]
+        elif line.startswith(("\\!", "\\#")):
+            line = line[1:]
+        dir_only = line.endswith("/")
+        line = line.rstrip("/")
+        if not line:
+            continue
+        anchored = "/" in line  # a slash at the start or in the middle: relative to base only
+        regex = _glob_regex(line.lstrip("/"))
+        if not anchored:
+            regex = "(?:.*/)?" + regex
+        patterns.append(Pattern(base, re.compile(regex, re.DOTALL), negate, dir_only))
+    return patterns
+
+
+def matched(patterns: Sequence[Pattern], path: str, is_dir: bool) -> bool:
+    """Is ``path`` selected?  As in git, the last pattern that matches decides; ``!`` unselects."""
+    for pattern in reversed(patterns):
+        if pattern.matches(path, is_dir):
+            return not pattern.negate
+    return False
+
+
+def find_targets(paths: Sequence[str], selection: Selection = Selection()) -> tuple[list[Target], list[str]]:
+    """The files to process for ``paths``, each once, in a stable order; and the paths that do not exist.
+
+    A named file is always taken (read as a Dockerfile when its name says nothing else), unless one of
+    the user's exclude patterns matches it or a folder above it.  A folder is walked: see :func:`walk`.
+    A symbolic link is followed to the file it names, which is read and written in place of the link.
+    """
+    roots = [os.path.realpath(p) for p in paths if os.path.isdir(p)]
+    seen: set[str] = set()
+    targets: list[Target] = []
+    missing: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            found: Iterable[Target] = walk(path, selection, roots)
+        elif os.path.isfile(path):
+            excluded = _excluded(selection.exclude, os.path.abspath(path), False)
+            real = os.path.realpath(path) if os.path.islink(path) else path
+            found = [] if excluded else [Target(real, kind_of(path) or DOCKERFILE)]
+        else:
+            missing.append(path)
+            continue
+        for target in found:
+            key = os.path.realpath(target.path)
+            if key not in seen:
+                seen.add(key)
+                targets.append(target)
+    return targets, missing
+
+
+def walk(root: str, selection: Selection = Selection(), roots: Sequence[str] = ()) -> Iterator[Target]:
+    """The files under the folder ``root`` that dockerfix reads, in a stable order.
+
+    Skipped: what .gitignore files ignore (the repository's, from its root down, and
+    .git/info/exclude), the folders in SKIPPED_DIRS and virtualenvs, and the user's excludes.
+    Symbolically linked folders are not walked into (so no loop), and a linked file is taken only
+    when the file it names lies inside one of ``roots`` (default: ``root``).
+    """
+    top = os.path.abspath(root)
+    if _excluded(selection.exclude, top, True):
+        return
+    inside = [os.path.realpath(r) for r in roots] or [os.path.realpath(top)]
+    rules_of = {top: _gitignore_above(top)}
+    for folder, dirs, files in os.walk(top):
+        rules = rules_of.pop(folder) + _read_patterns(os.path.join(folder, ".gitignore"), folder)
+        kept = []
+        for name in sorted(dirs):
+            path = os.path.join(folder, name)
+            if _skipped_dir(path, name) or matched(rules, path, True) or matched(selection.exclude, path, True):
+                continue
+            rules_of[path] = rules
+            kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
             path = os.path.join(folder, name)
-            if kind_of(path) and not fnmatch.fnmatch(name, ".dockerfix-*"):
-                yield path
+            kind = _kind_in_walk(path, name, rules, selection)
+            if kind is None:
+                continue
+            if not os.path.islink(path):
+                yield Target(os.path.normpath(os.path.join(root, os.path.relpath(path, top))), kind)
+                continue
+            real = os.path.realpath(path)
+            if os.path.isfile(real) and any(_within(real, r) for r in inside):
+                yield Target(real, kind)
+
+
+def _kind_in_walk(path: str, name: str, rules: Sequence[Pattern], selection: Selection) -> str | None:
+    if fnmatch.fnmatch(name, ".dockerfix-*"):  # our own temporary files
+        return None
+    kind = kind_of(path)
+    if kind is None and matched(selection.include, path, False):
+        kind = DOCKERFILE
+    if kind is None or (selection.kinds is not None and kind not in selection.kinds):
+        return None
+    if matched(rules, path, False) or matched(selection.exclude, path, False):
+        return None
+    return kind
+
+
+def _skipped_dir(path: str, name: str) -> bool:
+    if name in SKIPPED_DIRS or name.endswith(".egg-info") or os.path.islink(path):
+        return True
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))  # a virtualenv of any name
+
+
+def _excluded(patterns: Sequence[Pattern], path: str, is_dir: bool) -> bool:
+    """``path`` or a folder above it is matched: as in git, a folder's exclusion covers its contents."""
+    if not patterns:
+        return False
+    folder = os.path.dirname(path)
+    while True:
+        if matched(patterns, folder, True):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return matched(patterns, path, is_dir)
+        folder = parent
+
+
+def _gitignore_above(folder: str) -> list[Pattern]:
+    """The ignore rules that reach into ``folder`` from above: its repository's .git/info/exclude and
+    the .gitignore files from the repository root down to ``folder``'s parent.  None outside a work tree."""
+    above: list[str] = []
+    current = folder
+    while not os.path.exists(os.path.join(current, ".git")):
+        parent = os.path.dirname(current)
+        if parent == current:
+            return []
+        above.append(parent)
+        current = parent
+    rules = _read_patterns(os.path.join(current, ".git", "info", "exclude"), current)
+    for ancestor in reversed(above):
+        rules += _read_patterns(os.path.join(ancestor, ".gitignore"), ancestor)
+    return rules
+
+
+def _read_patterns(path: str, base: str) -> list[Pattern]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return parse_patterns(handle, base)
+    except OSError:
+        return []
+
+
+def _relative(path: str, base: str) -> str | None:
+    """``path`` relative to ``base`` with "/" separators; None when it is not below ``base``."""
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if not path.startswith(prefix):
+        return None
+    return path[len(prefix) :].replace(os.sep, "/")
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or _relative(path, folder) is not None
+
+
+def _strip_trailing_spaces(line: str) -> str:
+    """Trailing spaces are dropped, except one escaped with a backslash."""
+    stripped = line.rstrip(" ")
+    if stripped != line and stripped.endswith("\\"):
+        return stripped + " "
+    return stripped
+
+
+def _glob_regex(glob: str) -> str:
+    """A regular expression for a .gitignore glob: ``*`` and ``?`` stay within one path component,
+    ``**/`` (leading or middle) matches any number of folders, a trailing ``/**`` everything inside."""
+    out: list[str] = []
+    i, n = 0, len(glob)
+    while i < n:
+        char = glob[i]
+        if char == "*":
+            j = i
+            while j < n and glob[j] == "*":
+                j += 1
+            whole = j - i == 2 and (i == 0 or glob[i - 1] == "/") and (j == n or glob[j] == "/")
+            if whole and j == n:
+                out.append(".*")
+            elif whole:
+                out.append("(?:.*/)?")
+                j += 1  # the slash is part of "**/"
+            else:
+                out.append("[^/]*")
+            i = j
+        elif char == "?":
+            out.append("[^/]")
+            i += 1
+        elif char == "[":
+            end = glob.find("]", i + 2 if glob[i + 1 : i + 2] in ("!", "^", "]") else i + 1)
+            if end < 0:
+                out.append(re.escape(char))
+                i += 1
+                continue
+            body = glob[i + 1 : end]
+            negated = body[:1] in ("!", "^")
+            body = body[1:] if negated else body
+            out.append("[" + ("^/" if negated else "") + body.replace("\\", "\\\\") + "]")
+            i = end + 1
+        elif char == "\\" and i + 1 < n:
+            out.append(re.escape(glob[i + 1]))
+            i += 2
+        else:
+            out.append(re.escape(char))
+            i += 1
+    return "".join(out)

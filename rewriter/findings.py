@@ -34,6 +34,17 @@ class Change:
     after: str
 
 
+@dataclass(frozen=True)
+class PackageChange:
+    """One Alpine package's translation, for the pull-request body's package table."""
+
+    line: int
+    alpine: str
+    debian: tuple[str, ...]  # the Debian names installed instead (empty unless decision is "map")
+    decision: str  # map, drop, pypi (removed: pip-install it) or unknown (not translated, reported)
+    reason: str
+
+
 @dataclass
 class RuleOutput:
     """What one rule proposes for one file."""
@@ -41,6 +52,7 @@ class RuleOutput:
     fixes: list[Fix] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    packages: list[PackageChange] = field(default_factory=list)
 
 
 @dataclass
@@ -51,6 +63,7 @@ class FileResult:
     new: str
     findings: list[Finding] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    packages: list[PackageChange] = field(default_factory=list)
     error: str | None = None  # the file could not be processed; ``new == old``
 
     @property

@@ -81,6 +81,9 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*(?::\d+)?")
 _TAG = re.compile(r"\w[\w.-]{0,127}")
 _DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
+# distribution/reference allows 255 characters of name and 128 of tag; anything much longer is not a
+# reference, and refusing it keeps _VAR's scan for a closing brace from going quadratic.
+MAX_REF_LENGTH = 1024
 _DOCKER_HUB = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"})
 
 
@@ -146,6 +149,8 @@ def _is_host(component: str) -> bool:
 
 def parse_ref(ref: str) -> ImageRef | None:
     """Split ``[host[:port]/][path/]name[:tag][@digest]``; None if it is not a valid reference."""
+    if len(ref) > MAX_REF_LENGTH:
+        return None
     masked = _mask(ref)
     rest, at, digest = masked.partition("@")
     if at and not _DIGEST.fullmatch(digest):
@@ -178,7 +183,7 @@ def _expand(text: str, variables: Mapping[str, str], depth: int = 0) -> _Expansi
 
     def value_of(name: str) -> str | None:
         raw = variables.get(name)
-        if raw is None or depth >= _MAX_DEPTH:
+        if raw is None or depth >= _MAX_DEPTH or len(raw) > MAX_REF_LENGTH:
             return None
         return _expand(raw, variables, depth + 1).text
 

@@ -59,6 +59,18 @@ def words_with_spans(df: Dockerfile, ins: Instruction) -> list[Span]:
     ]
 
 
+_ARG_WORD = re.compile(r"""(?:[^\s"']|"(?:[^"\\]|\\.)*"|'[^']*')+""")
+
+
+def _arg_words(df: Dockerfile, ins: Instruction) -> list[Span]:
+    """ARG's words, where a quoted default may hold blanks (``ARG PKGS="gcc musl-dev"``)."""
+    logical = logical_args(df, ins)
+    return [
+        Span(m.group(), logical.to_original(m.start()), logical.to_original(m.end() - 1) + 1)
+        for m in _ARG_WORD.finditer(logical.text)
+    ]
+
+
 def global_args(df: Dockerfile) -> dict[str, ArgDefault]:
     """ARG defaults declared before the first FROM (the only ones FROM can use)."""
     found: dict[str, ArgDefault] = {}
@@ -67,7 +79,7 @@ def global_args(df: Dockerfile) -> dict[str, ArgDefault]:
             break
         if ins.keyword != "ARG":
             continue
-        for word in words_with_spans(df, ins):
+        for word in _arg_words(df, ins):
             name, eq, value = word.text.partition("=")
             span = None
             if eq:
@@ -81,6 +93,8 @@ def global_args(df: Dockerfile) -> dict[str, ArgDefault]:
 
 def substitute(text: str, args: dict[str, ArgDefault]) -> str | None:
     """Expand ``$VAR``/``${VAR}``/``${VAR:-x}`` with ARG defaults; None when a value is unknown."""
+    if len(text) > images.MAX_REF_LENGTH:  # not an image reference (and _VAR would scan quadratically)
+        return None
     unknown = False
 
     def repl(match: re.Match[str]) -> str:

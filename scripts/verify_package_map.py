@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Check rewriter/data/packages.toml against Debian's real package indexes.
+"""Check rewriter/data/packages.toml (and busybox-applets.toml) against Debian's real package indexes.
 
 For every supported codename, every Debian name the map can emit must exist
 in that release (amd64, main, <rel> + -updates + -security), and the whole
@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 from rewriter.packages import CODENAMES, suggestion_candidates, tomllib  # noqa: E402
 
 MAP_PATH = REPO / "rewriter" / "data" / "packages.toml"
+APPLETS_PATH = REPO / "rewriter" / "data" / "busybox-applets.toml"
 NAMES_PATH = REPO / "rewriter" / "data" / "debian-names.txt"
 DEFAULT_DEBCHECK = REPO.parent / "shared" / "tools" / "debcheck"
 DEFAULT_ALPINE_TSV = REPO.parent / "shared" / "data" / "alpine-packages.tsv"
@@ -164,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
 
     table = tomllib.loads(MAP_PATH.read_text(encoding="utf-8"))["packages"]
     emitted = debian_names_by_codename(table)
+    # busybox-applets adds these Debian packages (the table's keys) for commands slim lacks
+    applets = tomllib.loads(APPLETS_PATH.read_text(encoding="utf-8"))["packages"]
+    for codename in CODENAMES:
+        for name in applets:
+            emitted[codename][name].append("busybox-applets.toml")
     failures: list[str] = []
     started = time.monotonic()
     for codename in args.codename or CODENAMES:

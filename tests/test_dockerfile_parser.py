@@ -46,7 +46,9 @@ def check_invariants(text: str) -> None:
         assert not text[ins.start : ins.end].endswith(("\n", "\r"))
         for flag in ins.flags:
             assert ins.keyword_end < flag.start < flag.end <= ins.args_start
-            assert text[flag.start : flag.start + 2] == "--"
+            # a flag may be split by a line continuation ("-\\\n-platform=..."): compare it joined
+            joined = re.sub(r"[\\`][ \t]*\r?\n", "", text[flag.start : flag.end])
+            assert joined.startswith("--")
         position = ins.args_end
         for heredoc in ins.heredocs:
             assert position < heredoc.body_start <= heredoc.body_end < heredoc.end <= ins.end

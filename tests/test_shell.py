@@ -551,7 +551,7 @@ SCALING_INPUTS = {
 
 def _best_time(text: str) -> float:
     best = float("inf")
-    for _ in range(3):
+    for _ in range(5):
         gc.disable()  # collector pauses grow with live objects and blur the measurement
         try:
             started = time.perf_counter()
@@ -564,13 +564,17 @@ def _best_time(text: str) -> float:
 
 @pytest.mark.parametrize("make", SCALING_INPUTS.values(), ids=SCALING_INPUTS.keys())
 def test_time_grows_linearly(make: Callable[[int], str]) -> None:
-    """8x the input must cost about 8x the time; quadratic code would cost 64x."""
+    """8x the input must cost about 8x the time; quadratic code would cost 64x.
+
+    A complexity guard, not a speed target (those are in bench/): the bound sits between
+    linear and quadratic with room for a loaded machine.
+    """
     small, large = make(20_000), make(160_000)
-    assert _best_time(large) < 20 * max(_best_time(small), 1e-3)
+    assert _best_time(large) < 32 * max(_best_time(small), 1e-3)
 
 
 def test_one_megabyte_run_line() -> None:
-    """About 0.4 s on a slow 2-core box; the bound leaves room for CI noise."""
+    """About 0.4 s on a slow 2-core box; the generous bound only catches a blow-up."""
     chunk = (
         'apk add --no-cache --virtual .build-deps gcc musl-dev "py3-foo>=1.2" libffi-dev '
         "&& pip install -r requirements.txt && apk del .build-deps; "
@@ -578,6 +582,6 @@ def test_one_megabyte_run_line() -> None:
     line = chunk * (1_000_000 // len(chunk) + 1)
     started = time.perf_counter()
     script = parse(line)
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 10.0
     assert len(script.commands) == 3 * line.count("; ")
     assert script.commands[-1].words[-1].end == len(line) - 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..dockerfile import Dockerfile, Instruction, logical_args
 from ..edits import Edit
@@ -93,3 +93,36 @@ def element_edit(df: Dockerfile, element: Element, value: str) -> Edit | None:
     if df.text[element.start : element.end] != element.literal:
         return None
     return Edit(element.start, element.end, json.dumps(value))
+
+
+# Programs that run the command given after their own options: `exec su-exec app cmd`, `tini -- cmd`.
+WRAPPERS = frozenset({"exec", "tini", "tini-static", "dumb-init", "env", "nohup", "time", "command", "su-exec", "gosu"})
+_TAKES_USER = frozenset({"su-exec", "gosu"})  # one user[:group] argument before the command
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def command_positions(values: Sequence[str | None]) -> list[int]:
+    """Indices of the words that name a program: the first, and the one after each wrapper."""
+    positions = []
+    i = 0
+    while i < len(values):
+        positions.append(i)
+        name = values[i].rsplit("/", 1)[-1] if values[i] else None
+        if name not in WRAPPERS:
+            break
+        i += 1
+        while i < len(values) and values[i] is not None and (values[i].startswith("-") or (name == "env" and _ASSIGNMENT.match(values[i]))):
+            i += 1
+            if values[i - 1] == "--":
+                break
+        if name in _TAKES_USER:
+            i += 1
+    return positions
+
+
+def changed_instruction(df: Dockerfile, ins: Instruction, edits: Sequence[Edit]) -> str:
+    """The instruction's text after ``edits`` (all inside it), for a change report."""
+    text = df.text[ins.start : ins.end]
+    for edit in sorted(edits, reverse=True):
+        text = text[: edit.start - ins.start] + edit.replacement + text[edit.end - ins.start :]
+    return text
