@@ -11,7 +11,9 @@ Standard output carries the diff (``--format text``) or the report (the other fo
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import time
 import traceback
 from dataclasses import replace
 from types import MappingProxyType
@@ -25,11 +27,14 @@ from .diff import unified_diff
 from .files import DOCKERFILE, KINDS, Selection, Target, find_targets, kind_of, parse_patterns
 from .findings import FileResult, Severity
 from .report import FileReport, Totals, colour_diff, finding_line, summary_line, to_json, to_markdown, to_sarif
+from . import links
 from .rules import OTHER_RULES, RULE_IDS
 from .settings import CODENAMES, Settings
 from .source import SourceError, decode, read_source, write_source
 
 EXIT_OK, EXIT_PENDING, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 123
+PROGRESS_FROM = 50  # files: a shorter run is over before a progress bar would tell anything
+PARALLEL_FROM = 200  # files: below this, starting worker processes costs more than it saves
 
 
 class UsageProblem(click.ClickException):
@@ -120,6 +125,8 @@ def process_file(target: Target, mode: str, settings: Settings, want_diff: bool 
     except SourceError as exc:
         return FileReport(shown, target.kind, error=str(exc))
     result = _migrate(source.text, target.kind, settings, debug)
+    if target.notes:  # what other files say about this one (a Compose service that builds it)
+        result.findings = sorted([*target.notes, *result.findings], key=lambda f: f.line)
     if result.error or not result.changed:
         return FileReport.of(shown, target.kind, result)
     if mode == "write":
@@ -163,11 +170,14 @@ class Output:
         self.fmt, self.quiet, self.colour, self.show_diff = fmt, quiet, colour, show_diff
         self.totals = Totals()
         self.kept: list[FileReport] = []
+        self.progress: Progress | None = None
 
     def file(self, report: FileReport) -> None:
         if self.quiet:
             report = replace(report, findings=tuple(f for f in report.findings if f.severity is not Severity.INFO))
         self.totals.add(report)
+        if self.progress is not None and (report.error or (report.diff and self.show_diff) or (report.findings and self.fmt == "text")):
+            self.progress.clear()  # the lines below take its place; it is drawn again under them
         if self.fmt == "text":
             for finding in report.findings:
                 click.echo(finding_line(report.path, finding), err=True)
@@ -184,6 +194,28 @@ class Output:
         if self.fmt == "sarif":
             return to_sarif(self.kept)
         return to_markdown(self.kept, self.totals, mode, command, link_base)
+
+
+class Progress:
+    """A one-line progress bar on standard error (a terminal), redrawn at most ten times a second."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.drawn_at, self.shown = total, 0, 0.0, False
+
+    def advance(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if now - self.drawn_at >= 0.1 or self.done == self.total or not self.shown:
+            self.drawn_at = now
+            width = max(10, min(40, shutil.get_terminal_size().columns - 30))
+            filled = width * self.done // self.total
+            click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} files", nl=False, err=True)
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            click.echo("\r\033[K", nl=False, err=True)
+            self.shown = False
 
 
 def _use_colour(flag: bool | None) -> bool:
@@ -234,9 +266,11 @@ class _Command(click.Command):
 @click.option("-q", "--quiet", is_flag=True, help="Only report warnings and errors, not informational notes.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--debug", is_flag=True, help="Show a traceback when a file fails.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help=f"Worker processes for runs over {PARALLEL_FROM} files (default: one per CPU; 1: none).")
+@click.option("--no-progress", is_flag=True, help=f"No progress bar (shown on a terminal's standard error for runs over {PROGRESS_FROM} files).")
 @click.version_option(__version__, prog_name="dockerfix")
 def main(paths, mode, output_format, output, color, link_base, codename, migrate_copy_targets, package_map, prune_build_deps, offline,
-         select, ignore, exclude, include, kinds, config_path, stdin_filename, quiet, list_rules, debug):
+         select, ignore, exclude, include, kinds, config_path, stdin_filename, quiet, list_rules, debug, jobs, no_progress):
     """Migrate Python container builds from Alpine (musl) to Debian slim (glibc).
 
     PATH may be a file, a folder (searched for Dockerfiles and the other files dockerfix reads,
@@ -272,10 +306,11 @@ def main(paths, mode, output_format, output, color, link_base, codename, migrate
         if data is not None:
             click.get_binary_stream("stdout").write(data)
     targets, missing = find_targets([p for p in paths if p != "-"], selection)
+    if settings.rule_enabled(links.RULE_ID) and (selection.kinds is None or DOCKERFILE in selection.kinds):
+        targets = links.with_linked_dockerfiles(targets)
     for path in missing:
         out.file(FileReport(display_path(path), kind_of(path) or DOCKERFILE, error="no such file or folder"))
-    for target in targets:
-        out.file(process_file(target, run_mode, settings, out.show_diff, debug))
+    _process_targets(targets, out, run_mode, settings, debug, jobs, progress=not no_progress and len(targets) > PROGRESS_FROM and sys.stderr.isatty())
 
     if fmt != "text":
         reproduce = _reproducing_options(codename, migrate_copy_targets, package_map, select, ignore, exclude, include, kinds, config_path, prune_build_deps)
@@ -285,6 +320,30 @@ def main(paths, mode, output_format, output, color, link_base, codename, migrate
     if out.totals.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_PENDING if run_mode == "check" and out.totals.changed else EXIT_OK)
+
+
+def _process_targets(targets: list[Target], out: Output, mode: str, settings: Settings, debug: bool, jobs: int | None, progress: bool) -> None:
+    """Each target's report to ``out`` in target order; in worker processes when there are many."""
+    if progress:
+        out.progress = Progress(len(targets))
+
+    def emit(report: FileReport) -> None:
+        out.file(report)
+        if out.progress is not None:
+            out.progress.advance()
+
+    try:
+        if len(targets) > PARALLEL_FROM and jobs != 1:
+            from .parallel import default_jobs, process_in_parallel
+
+            process_in_parallel(targets, jobs or default_jobs(), emit, mode, settings, out.show_diff, debug)
+        else:
+            for target in targets:
+                emit(process_file(target, mode, settings, out.show_diff, debug))
+    finally:
+        if out.progress is not None:
+            out.progress.clear()
+            out.progress = None
 
 
 def _check_streams(fmt: str, output: str | None, mode: str | None, paths: tuple[str, ...]) -> None:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 
-from . import dockerfile, images, stages
+from . import dockerfile, images, platforms, stages
 from .findings import FileResult, Finding, Severity
 from .settings import Settings
 from .yamlspans import Mapping, Planned, Scalar, ScalarChange, Sequence, YamlError, finish, get, is_str, pairs, parse, walk
@@ -48,6 +48,7 @@ class Link:
     service: str
     dockerfile_path: str
     build_args: dict[str, str | None] = field(default_factory=dict)  # None: taken from the environment
+    line: int = 1  # the line of the service's key
 
 
 def image_decisions(value: str, codename: str | None) -> list[tuple[int, images.TagDecision]]:
@@ -71,7 +72,7 @@ def image_decisions(value: str, codename: str | None) -> list[tuple[int, images.
 def plan_image(scalar: Scalar, decisions: list[tuple[int, images.TagDecision]], rule: str, findings: list[Finding]) -> Planned | None:
     """The planned edit of one image-naming scalar; the decisions' notes go with it (or to ``findings``)."""
     notes = [
-        Finding(rule, scalar.line, note, Severity.WARNING if d.new is None else Severity.INFO)
+        Finding(rule, scalar.line, note, Severity.WARNING if images.note_needs_review(d, note) else Severity.INFO)
         for _, d in decisions
         for note in d.notes
     ]
@@ -127,11 +128,32 @@ def fix(text: str, settings: Settings) -> FileResult:
     planned: list[Planned] = []
     for root in roots:
         findings.extend(_inline_dockerfiles(root))
+        findings.extend(_unsupported_platforms(root, settings.codename))
         for scalar in _image_sites(root):
             plan = plan_image(scalar, image_decisions(scalar.value, settings.codename), RULE_ID, findings)
             if plan is not None:
                 planned.append(plan)
     return finish(text, roots, planned, findings)
+
+
+def _unsupported_platforms(root, codename: str | None) -> list[Finding]:
+    """``platform:`` / ``build.platforms`` a service's new Debian slim image is not published for."""
+    found = []
+    for _name, service in pairs(get(root, "services")):
+        image = get(service, "image")
+        if not is_str(image):
+            continue
+        releases = {d.codename for _, d in image_decisions(image.value, codename) if d.new and d.codename}
+        build = get(service, "build")
+        listed = get(build, "platforms") if isinstance(build, Mapping) else None
+        candidates = [get(service, "platform"), *(listed.items if isinstance(listed, Sequence) else [])]
+        for node in candidates:
+            if not is_str(node):
+                continue
+            for release in sorted(releases):
+                if platforms.unsupported(node.value, release):
+                    found.append(Finding(RULE_ID, node.line, f"platform {node.value}: the python slim-{release} image is not published for this platform"))
+    return found
 
 
 # --- Compose -> Dockerfile links --------------------------------------------------------------
@@ -164,7 +186,9 @@ def linked_dockerfiles(path: str, text: str) -> list[Link]:
     folder = os.path.dirname(path)
     links = []
     for root in roots:
-        for name, service in pairs(get(root, "services")):
+        services = get(root, "services")
+        key_lines = {k.value: k.line for k, _ in services.pairs if isinstance(k, Scalar)} if isinstance(services, Mapping) else {}
+        for name, service in pairs(services):
             build = get(service, "build")
             args: dict[str, str | None] = {}
             if is_str(build):
@@ -180,7 +204,7 @@ def linked_dockerfiles(path: str, text: str) -> list[Link]:
                 continue
             if _REMOTE_CONTEXT.match(context) or "$" in context + file:
                 continue
-            links.append(Link(name, os.path.normpath(os.path.join(folder, context, file)), args))
+            links.append(Link(name, os.path.normpath(os.path.join(folder, context, file)), args, key_lines.get(name, 1)))
     return links
 
 

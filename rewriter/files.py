@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
+from .findings import Finding
+
 DOCKERFILE = "dockerfile"
 COMPOSE = "compose"
 GITLAB_CI = "gitlab-ci"
@@ -64,6 +66,7 @@ class Target:
 
     path: str
     kind: str
+    notes: tuple[Finding, ...] = ()  # findings about the file that come from elsewhere (compose links)
 
 
 @dataclass(frozen=True)

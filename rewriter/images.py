@@ -108,6 +108,15 @@ class TagDecision:
     edits: tuple[tuple[int, int, str], ...] = ()  # (start, end, replacement) within ``old``
 
 
+# Phrases of the notes above that a reviewer must act on; the other notes explain a choice.
+_REVIEW_PHRASES = ("digest", "--build-arg", "never an official tag", "no default")
+
+
+def note_needs_review(decision: TagDecision, note: str) -> bool:
+    """Is this note of ``decision`` a warning (act on it) rather than information?"""
+    return decision.new is None or any(phrase in note for phrase in _REVIEW_PHRASES)
+
+
 @dataclass(frozen=True)
 class _Expansion:
     text: str | None  # None when some variable could not be evaluated

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from .edits import Edit, Fix, apply_fixes
 from .findings import Change, FileResult, Finding, Severity
-from .images import TagDecision, decide, is_python_alpine, parse_ref
+from .images import TagDecision, decide, is_python_alpine, note_needs_review, parse_ref
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -244,8 +244,8 @@ class _Migration:
         self.handled.add(lit.start)
         if decision is None:
             return
-        severity = Severity.INFO if decision.new is not None else Severity.WARNING
         for note in decision.notes:
+            severity = Severity.WARNING if note_needs_review(decision, note) else Severity.INFO
             self.finding(IMAGE_RULE, lit.start, note, severity)
         if decision.new is None:
             return

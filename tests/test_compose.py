@@ -188,16 +188,16 @@ def test_linked_dockerfiles() -> None:
     )
     base = os.path.join("proj", "deploy")
     assert linked_dockerfiles(os.path.join(base, "docker-compose.yml"), text) == [
-        Link("short", os.path.join(base, "api", "Dockerfile"), {}),
-        Link("long", os.path.join(base, "worker", "docker", "Worker.Dockerfile"), {"PY": "3.12", "FROM_ENV": None}),
-        Link("listargs", os.path.join(base, "Dockerfile"), {"BASE": "python:3.11-alpine", "TOKEN": None}),
-        Link("absolute", "/srv/Dockerfile", {}),
+        Link("short", os.path.join(base, "api", "Dockerfile"), {}, 2),
+        Link("long", os.path.join(base, "worker", "docker", "Worker.Dockerfile"), {"PY": "3.12", "FROM_ENV": None}, 4),
+        Link("listargs", os.path.join(base, "Dockerfile"), {"BASE": "python:3.11-alpine", "TOKEN": None}, 11),
+        Link("absolute", "/srv/Dockerfile", {}, 14),
     ]
 
 
 def test_a_context_above_the_compose_file_is_normalised() -> None:
     text = "services:\n  app:\n    build:\n      context: ..\n"
-    assert linked_dockerfiles("proj/compose/compose.yaml", text) == [Link("app", os.path.join("proj", "Dockerfile"), {})]
+    assert linked_dockerfiles("proj/compose/compose.yaml", text) == [Link("app", os.path.join("proj", "Dockerfile"), {}, 2)]
 
 
 def test_an_unreadable_compose_file_links_nothing() -> None:

@@ -146,7 +146,7 @@ def test_apk_commands_that_cannot_be_translated_are_reported() -> None:
         f"2: {APK_RULE}: apk argv with arguments computed at run time: not translated; translate it by hand",
         f"3: {APK_RULE}: python3-dev: dropped, the official python image ships its own headers in /usr/local/include",
         f"3: {APK_RULE}: nothing is left to install on Debian (see the dropped packages): remove this command by hand",
-        f"4: {APK_RULE}: no-such-package-zz: no known Debian package for trixie; RUN left unchanged (map it with --map no-such-package-zz=DEBIAN-NAME)",
+        f"4: {APK_RULE}: no-such-package-zz: no known Debian package for trixie; left unchanged (map it with --map no-such-package-zz=DEBIAN-NAME)",
         f"5: {APK_RULE}: apk command inside a longer string: not translated; translate it by hand",
     ]
 

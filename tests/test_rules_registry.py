@@ -1,11 +1,11 @@
 """The rule registry the CLI checks ids against matches the rules the handlers really apply."""
 
-from rewriter import ci, compose, pysource
+from rewriter import ci, compose, links, pysource
 from rewriter.rules import OTHER_RULES, RULE_IDS, RULES
 
 
 def test_other_kinds_rule_ids_match_their_handlers() -> None:
-    handler_rules = {compose.RULE_ID: compose.SUMMARY, **ci.SUMMARIES}
+    handler_rules = {compose.RULE_ID: compose.SUMMARY, links.RULE_ID: links.SUMMARY, **ci.SUMMARIES}
     assert {k: OTHER_RULES[k] for k in handler_rules} == handler_rules
     assert {pysource.IMAGE_RULE, pysource.APK_RULE} <= set(OTHER_RULES)
     assert set(OTHER_RULES) == set(handler_rules) | {pysource.IMAGE_RULE, pysource.APK_RULE}

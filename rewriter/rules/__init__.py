@@ -18,5 +18,6 @@ OTHER_RULES: dict[str, str] = {
     "ci-apk-to-apt": "Translate apk calls in the shell lines of migrated CI jobs into apt-get",
     "python-image": "Rewrite string literals in Python code that name python Alpine images",
     "python-apk-to-apt": "Translate apk commands next to a migrated image in Python code into apt-get",
+    "compose-build": "Process the Dockerfiles Compose services build; report build args that change their FROM",
 }
 RULE_IDS: tuple[str, ...] = tuple(rule.RULE_ID for rule in RULES) + tuple(OTHER_RULES)

@@ -876,7 +876,7 @@ def _resolve(word, run: _Run, line: Callable[[int], int] | None = None) -> tuple
         notes.append(Finding(RULE_ID, line(word.start), f"{name}: removed, {decision.reason}"))
         return ()
     hint = f" (did you mean {decision.suggestion}?)" if decision.suggestion else ""
-    raise Decline(word.start, f"{name}: no known Debian package for {codename}{hint}; RUN left unchanged (map it with --map {name}=DEBIAN-NAME)", package)
+    raise Decline(word.start, f"{name}: no known Debian package for {codename}{hint}; left unchanged (map it with --map {name}=DEBIAN-NAME)", package)
 
 
 def _plan_add(plan: Plan, sub_at: int, virtual: str | None, run: _Run, state: StageState) -> Plan:

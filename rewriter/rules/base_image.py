@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from .. import platforms
+from .. import images, platforms
 from ..edits import Edit, Fix
 from ..findings import Change, Finding, RuleOutput, Severity
 from ..stages import Stage, global_args
@@ -29,8 +29,6 @@ RULE_ID = "base-image"
 SUMMARY = "Rewrite python Alpine base images to a published python:X-slim-<codename> tag"
 
 
-# phrases of images.decide notes that a reviewer must act on (the others explain a choice)
-_REVIEW = ("digest", "--build-arg", "never an official tag", "no default")
 _UNUSED = re.compile(r"^(?P<vars>.*) is no longer used in this reference")
 
 
@@ -45,7 +43,7 @@ def check(ctx: DockerfileContext) -> RuleOutput:
         line = ctx.line_of(target.start)
         for note in decision.notes:
             note = _explain_unused(ctx, stage, note)
-            review = decision.new is None or any(p in note for p in _REVIEW)
+            review = images.note_needs_review(decision, note)
             out.findings.append(Finding(RULE_ID, line, note, Severity.WARNING if review else Severity.INFO))
         if decision.new is None or target.start in seen_targets:
             continue
