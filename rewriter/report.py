@@ -114,8 +114,9 @@ def colour_diff(diff: str) -> str:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-def to_json(reports: Sequence[FileReport], totals: Totals, mode: str) -> str:
-    """The run as a ``dockerfix/report/v1`` document (see data/report.schema.json)."""
+def to_json(reports: Sequence[FileReport], totals: Totals, mode: str, wheels: dict | None = None) -> str:
+    """The run as a ``dockerfix/report/v1`` document (see data/report.schema.json); ``wheels`` is
+    ``dockerfix explain``'s data (``--wheels``)."""
     document = {
         "schema": SCHEMA,
         "tool": {"name": "dockerfix", "version": __version__},
@@ -129,6 +130,8 @@ def to_json(reports: Sequence[FileReport], totals: Totals, mode: str) -> str:
             "findings": {s.value: totals.findings.get(s.value, 0) for s in Severity},
         },
     }
+    if wheels is not None:
+        document["wheels"] = wheels
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -223,12 +226,16 @@ def _rule_descriptors(used: Iterable[str]) -> list[dict]:
 
 
 def to_markdown(
-    reports: Sequence[FileReport], totals: Totals, mode: str, command: Sequence[str], link_base: str | None = None
+    reports: Sequence[FileReport], totals: Totals, mode: str, command: Sequence[str], link_base: str | None = None,
+    wheels: dict | None = None,
 ) -> str:
     """A pull-request body: why, the image changes, the package translations, what to check, how to
     reproduce.  Line numbers are those of the files before the change; ``link_base`` (e.g.
     ``https://github.com/OWNER/REPO/blob/BASE-SHA/``) turns each ``path:line`` into a link."""
     out = ["## Move Python images from Alpine (musl) to Debian slim (glibc)", "", WHY, ""]
+    if wheels and wheels.get("verdicts"):  # the same reason, for this project's own requirements
+        out += ["For this repository's requirements (PyPI, `dockerfix explain`):", ""]
+        out += [f"- {_one_line(verdict)}" for verdict in wheels["verdicts"]] + [""]
     noun = "file" if totals.changed == 1 else "files"
     verb = "migrated" if mode == "write" else "would migrate"
     out += [f"dockerfix {__version__} {verb} {totals.changed} {noun}.", ""]

@@ -311,3 +311,30 @@ def test_no_colour_in_a_pipe_unless_asked(tmp_path: Path) -> None:
     run = lambda *args: subprocess.run([sys.executable, "-m", "rewriter", *args, "Dockerfile"], cwd=tmp_path, capture_output=True, text=True)
     assert "\x1b[" not in run().stdout
     assert "\x1b[31m-FROM python:3.8-alpine" in run("--color").stdout
+
+
+def test_wheels_summary_goes_into_markdown_and_json(tmp_path: Path) -> None:
+    """--wheels puts dockerfix explain's verdict into the PR body and the JSON report (recorded PyPI data)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.8-alpine\nRUN pip install --no-cache-dir uwsgi==2.0.28 six==1.16.0\n"
+    )
+    env = {**os.environ, "DOCKERFIX_PYPI_CACHE": str(Path(__file__).parent / "data" / "pypi")}
+
+    def run(fmt: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "rewriter", "--check", "--offline", "--wheels", "--format", fmt, "."],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        )
+        assert done.returncode == 1, done.stderr  # the Dockerfile would change
+        return done.stdout
+
+    body = run("markdown")
+    verdict = "Dockerfile: 1 of 2 requirements compiles from source on python:3.8-alpine"
+    assert verdict in body
+    document = json.loads(run("json"))
+    assert any(v.startswith(verdict) for v in document["wheels"]["verdicts"])
+    validate(document, report_schema())
