@@ -86,7 +86,8 @@ def summary_line(mode: str, totals: Totals) -> str:
     noun = "file" if totals.changed == 1 else "files"
     parts = [f"{totals.changed} {noun} {verb}", f"{totals.unchanged} unchanged"]
     if totals.findings:
-        parts.append(", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(totals.findings.items())))
+        nouns = {"info": "note", "warning": "warning", "error": "error"}  # "2 notes" reads better than "2 infos"
+        parts.append(", ".join(f"{n} {nouns.get(k, k)}{'s' if n != 1 else ''}" for k, n in sorted(totals.findings.items())))
     if totals.errors:
         parts.append(f"{totals.errors} error{'s' if totals.errors != 1 else ''}")
     return "dockerfix: " + ", ".join(parts) + "."

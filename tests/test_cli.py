@@ -115,7 +115,7 @@ def test_report_formats_own_stdout_and_suppress_the_diff(tmp_path: Path) -> None
     done = dockerfix("--format", "json", ".", cwd=tmp_path)
     assert done.returncode == 0
     assert done.stdout.startswith(b"{") and b"+++ b/Dockerfile" not in done.stdout
-    assert done.stderr.endswith(b"dockerfix: 1 file would be migrated, 0 unchanged, 1 info.\n")
+    assert done.stderr.endswith(b"dockerfix: 1 file would be migrated, 0 unchanged, 1 note.\n")
 
 
 def test_explicit_diff_with_a_report_file(tmp_path: Path) -> None:
