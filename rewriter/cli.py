@@ -2,7 +2,8 @@
 
 Exit codes: 0 success (nothing to change, changes written, or a diff shown);
 1 ``--check`` found pending changes (``explain-package``: a name has no translation);
-2 usage or configuration error; 123 at least one file could not be processed (the others were).
+2 usage or configuration error; 123 at least one file could not be processed (the others were);
+130 interrupted by Ctrl-C (SIGTERM ends the run as usual); every file is left either old or new.
 
 Standard output carries the diff (``--format text``) or the report (the other formats, unless
 ``--output`` sends it to a file); findings, errors and the summary go to standard error.
@@ -10,6 +11,7 @@ Standard output carries the diff (``--format text``) or the report (the other fo
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sys
@@ -24,7 +26,7 @@ from . import __version__
 from .api import fix_text
 from .config import FORMATS, Config, ConfigError
 from .diff import unified_diff
-from .files import DOCKERFILE, KINDS, Selection, Target, find_targets, kind_of, parse_patterns
+from .files import COMPOSE, DOCKERFILE, KINDS, Selection, Target, find_targets, kind_of, parse_patterns
 from .findings import FileResult, Severity
 from .report import FileReport, Totals, colour_diff, finding_line, summary_line, to_json, to_markdown, to_sarif
 from . import links
@@ -33,6 +35,7 @@ from .settings import CODENAMES, Settings
 from .source import SourceError, decode, read_source, write_source
 
 EXIT_OK, EXIT_PENDING, EXIT_USAGE, EXIT_ERROR = 0, 1, 2, 123
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 PROGRESS_FROM = 50  # files: a shorter run is over before a progress bar would tell anything
 PARALLEL_FROM = 200  # files: below this, starting worker processes costs more than it saves
 
@@ -138,6 +141,20 @@ def process_file(target: Target, mode: str, settings: Settings, want_diff: bool 
     return FileReport.of(shown, target.kind, result, diff=unified_diff(result.old, result.new, shown) if want_diff else "")
 
 
+def process_target(
+    target: Target, mode: str, settings: Settings, want_diff: bool, debug: bool, follow_links: bool
+) -> tuple[Target, FileReport, tuple[Target, ...]]:
+    """:func:`process_file`; with ``follow_links``, a Compose file's report also says which Dockerfiles
+    its services build, and those that exist come back with it."""
+    linked: tuple[Target, ...] = ()
+    if follow_links and target.kind == COMPOSE:
+        found = links.links_of(target)
+        if found is not None:
+            notes, linked = found
+            target = replace(target, notes=target.notes + notes)
+    return target, process_file(target, mode, settings, want_diff, debug), linked
+
+
 def process_stdin(raw: bytes, name: str, mode: str, settings: Settings, want_diff: bool, debug: bool) -> tuple[FileReport, bytes | None]:
     """Migrate text read from standard input; with ``mode == "write"`` also the bytes to write out
     (the input itself when it cannot be migrated: a filter never swallows its input)."""
@@ -188,12 +205,12 @@ class Output:
         if self.fmt != "text":
             self.kept.append(replace(report, diff=""))
 
-    def document(self, mode: str, command: list[str], link_base: str | None) -> str:
+    def document(self, mode: str, command: list[str], link_base: str | None, wheels: dict | None = None) -> str:
         if self.fmt == "json":
-            return to_json(self.kept, self.totals, mode)
+            return to_json(self.kept, self.totals, mode, wheels)
         if self.fmt == "sarif":
             return to_sarif(self.kept)
-        return to_markdown(self.kept, self.totals, mode, command, link_base)
+        return to_markdown(self.kept, self.totals, mode, command, link_base, wheels)
 
 
 class Progress:
@@ -243,7 +260,7 @@ class _Command(click.Command):
 
 
 @click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]}, epilog="Also: dockerfix explain PATH... (which requirements compile from source on Alpine and on Debian); dockerfix explain-package NAME... (what apk add NAME becomes on Debian, and why).")
-@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True, readable=False))  # unreadable: an error line, not a usage error
 @click.option("--diff", "mode", flag_value="diff", help="Print a unified diff of the changes (default).")
 @click.option("--write", "mode", flag_value="write", help="Rewrite the files in place.")
 @click.option("--check", "mode", flag_value="check", help="Write nothing; exit 1 if any file would change.")
@@ -255,7 +272,8 @@ class _Command(click.Command):
 @click.option("--migrate-copy-targets/--no-migrate-copy-targets", default=None, help="Also move plain alpine stages that COPY --from a migrated stage onto that stage's image.")
 @click.option("--map", "package_map", multiple=True, metavar="APK=DEBIAN", help="Override a package translation (repeatable). An empty DEBIAN drops the package.")
 @click.option("--prune-build-deps", is_flag=True, help="Leave out compilers and -dev headers when every Python requirement of the stage has a wheel for Debian (asks PyPI).")
-@click.option("--offline", is_flag=True, help="With --prune-build-deps: read PyPI answers only from the cache.")
+@click.option("--offline", is_flag=True, help="With --prune-build-deps or --wheels: read PyPI answers only from the cache.")
+@click.option("--wheels", "with_wheels", is_flag=True, help="Add the wheel availability of the Dockerfiles' requirements (dockerfix explain; asks PyPI) to json and markdown reports.")
 @click.option("--select", metavar="IDS", help="Only run these rules (comma-separated ids).")
 @click.option("--ignore", metavar="IDS", help="Do not run these rules (comma-separated ids).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching files and folders (.gitignore syntax, relative to the current folder; repeatable).")
@@ -270,7 +288,7 @@ class _Command(click.Command):
 @click.option("--no-progress", is_flag=True, help=f"No progress bar (shown on a terminal's standard error for runs over {PROGRESS_FROM} files).")
 @click.version_option(__version__, prog_name="dockerfix")
 def main(paths, mode, output_format, output, color, link_base, codename, migrate_copy_targets, package_map, prune_build_deps, offline,
-         select, ignore, exclude, include, kinds, config_path, stdin_filename, quiet, list_rules, debug, jobs, no_progress):
+         with_wheels, select, ignore, exclude, include, kinds, config_path, stdin_filename, quiet, list_rules, debug, jobs, no_progress):
     """Migrate Python container builds from Alpine (musl) to Debian slim (glibc).
 
     PATH may be a file, a folder (searched for Dockerfiles and the other files dockerfix reads,
@@ -305,45 +323,96 @@ def main(paths, mode, output_format, output, color, link_base, codename, migrate
         out.file(report)
         if data is not None:
             click.get_binary_stream("stdout").write(data)
-    targets, missing = find_targets([p for p in paths if p != "-"], selection)
-    if settings.rule_enabled(links.RULE_ID) and (selection.kinds is None or DOCKERFILE in selection.kinds):
-        targets = links.with_linked_dockerfiles(targets)
-    for path in missing:
-        out.file(FileReport(display_path(path), kind_of(path) or DOCKERFILE, error="no such file or folder"))
-    _process_targets(targets, out, run_mode, settings, debug, jobs, progress=not no_progress and len(targets) > PROGRESS_FROM and sys.stderr.isatty())
+    unreadable: list[tuple[str, str]] = []
+    targets, missing = find_targets(
+        [p for p in paths if p != "-"], selection, on_error=lambda path, exc: unreadable.append((path, f"cannot read the folder: {exc.strerror or exc}"))
+    )
+    follow_links = settings.rule_enabled(links.RULE_ID) and (selection.kinds is None or DOCKERFILE in selection.kinds)
+    for path, reason in [(p, _why_not_found(p)) for p in missing] + unreadable:
+        out.file(FileReport(display_path(path), kind_of(path) or DOCKERFILE, error=reason))
+    try:
+        targets = _process_targets(targets, out, run_mode, settings, debug, jobs, follow_links, progress=not no_progress and sys.stderr.isatty())
+    except KeyboardInterrupt:  # writes are atomic: every file is already either unchanged or completely rewritten
+        click.echo(summary_line(run_mode, out.totals), err=True)
+        click.echo("dockerfix: interrupted; the files not reported above were left unchanged", err=True)
+        sys.exit(EXIT_INTERRUPTED)
 
     if fmt != "text":
         reproduce = _reproducing_options(codename, migrate_copy_targets, package_map, select, ignore, exclude, include, kinds, config_path, prune_build_deps)
         command = ["dockerfix", "--write", *reproduce, *paths]
-        _write_document(out.document(run_mode, command, link_base), output)
+        wheels = _wheels_data(targets, settings, offline) if with_wheels and fmt in ("json", "markdown") else None
+        _write_document(out.document(run_mode, command, link_base, wheels), output)
     click.echo(summary_line(run_mode, out.totals), err=True)
     if out.totals.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_PENDING if run_mode == "check" and out.totals.changed else EXIT_OK)
 
 
-def _process_targets(targets: list[Target], out: Output, mode: str, settings: Settings, debug: bool, jobs: int | None, progress: bool) -> None:
-    """Each target's report to ``out`` in target order; in worker processes when there are many."""
-    if progress:
-        out.progress = Progress(len(targets))
+def _why_not_found(path: str) -> str:
+    """Why a named path is neither a file nor a folder to process: missing, unreachable, or a FIFO or device."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return "no such file or folder" if exc.errno == errno.ENOENT else f"cannot read: {exc.strerror or exc}"
+    try:
+        read_source(path)  # says what it is instead, without blocking on a FIFO
+    except SourceError as exc:
+        return str(exc)
+    return "not a file or folder dockerfix reads"
 
-    def emit(report: FileReport) -> None:
+
+def _process_targets(
+    targets: list[Target], out: Output, mode: str, settings: Settings, debug: bool, jobs: int | None, follow_links: bool, progress: bool
+) -> list[Target]:
+    """Each target's report to ``out`` in target order, in worker processes when there are many; with
+    ``follow_links``, each Dockerfile only a Compose file names right after that Compose file.  Returns
+    the targets processed.  ``progress``: the standard error is a terminal, show a bar for many files."""
+    processed: list[Target] = []
+    parallel = len(targets) > PARALLEL_FROM and jobs != 1
+    # With --write, every link is found before any file changes (a Compose file's notes read the
+    # Dockerfiles it builds); else each Compose file's links are found as it is processed, sharing its parse.
+    stream_links = follow_links and mode != "write"
+    seen = links.Seen(targets) if stream_links else None
+
+    def emit(result: tuple[Target, FileReport, tuple[Target, ...]]) -> None:
+        target, report, linked = result
+        processed.append(target)
         out.file(report)
         if out.progress is not None:
             out.progress.advance()
+        for dockerfile in seen.new(linked) if seen is not None else ():  # rare: a name discovery does not take
+            if out.progress is not None:
+                out.progress.total += 1
+            emit(process_target(dockerfile, mode, settings, out.show_diff, debug, False))
 
     try:
-        if len(targets) > PARALLEL_FROM and jobs != 1:
-            from .parallel import default_jobs, process_in_parallel
-
-            process_in_parallel(targets, jobs or default_jobs(), emit, mode, settings, out.show_diff, debug)
-        else:
+        if not parallel:
+            if follow_links and not stream_links:
+                targets = links.with_linked_dockerfiles(targets)
+            out.progress = Progress(len(targets)) if progress and len(targets) > PROGRESS_FROM else None
             for target in targets:
-                emit(process_file(target, mode, settings, out.show_diff, debug))
+                emit(process_target(target, mode, settings, out.show_diff, debug, stream_links))
+            return processed
+        from . import parallel as workers_module
+
+        with workers_module.Workers(jobs or workers_module.default_jobs(), mode, settings, out.show_diff, debug, stream_links) as workers:
+            if follow_links and not stream_links:
+                targets = links.with_linked_dockerfiles(targets, workers.map)
+            out.progress = Progress(len(targets)) if progress else None
+            workers.each(workers_module.process, targets, emit)
+        return processed
     finally:
         if out.progress is not None:
             out.progress.clear()
             out.progress = None
+
+
+def _wheels_data(targets: list[Target], settings: Settings, offline: bool) -> dict:
+    """``dockerfix explain``'s data for the Dockerfiles of the run (read before --write changed them)."""
+    from .explain import explain_paths
+
+    _text, data = explain_paths([t.path for t in targets if t.kind == DOCKERFILE], settings, offline=offline)
+    return data
 
 
 def _check_streams(fmt: str, output: str | None, mode: str | None, paths: tuple[str, ...]) -> None:

@@ -225,7 +225,7 @@ class _Joined:
             at += b - a
 
     def piece(self, i: int) -> int:
-        return bisect_right(self.starts, i) - 1
+        return 0 if len(self.starts) == 1 else bisect_right(self.starts, i) - 1  # most instructions are one line
 
     def orig(self, i: int) -> int:
         k = self.piece(i)

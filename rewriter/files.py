@@ -6,7 +6,7 @@ import fnmatch
 import os
 import re
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .findings import Finding
 
@@ -131,8 +131,11 @@ def matched(patterns: Sequence[Pattern], path: str, is_dir: bool) -> bool:
     return False
 
 
-def find_targets(paths: Sequence[str], selection: Selection = Selection()) -> tuple[list[Target], list[str]]:
+def find_targets(
+    paths: Sequence[str], selection: Selection = Selection(), on_error: Callable[[str, OSError], None] | None = None
+) -> tuple[list[Target], list[str]]:
     """The files to process for ``paths``, each once, in a stable order; and the paths that do not exist.
+    ``on_error`` hears of each folder that cannot be read (else such folders are skipped silently).
 
     A named file is always taken (read as a Dockerfile when its name says nothing else), unless one of
     the user's exclude patterns matches it or a folder above it.  A folder is walked: see :func:`walk`.
@@ -144,7 +147,7 @@ def find_targets(paths: Sequence[str], selection: Selection = Selection()) -> tu
     missing: list[str] = []
     for path in paths:
         if os.path.isdir(path):
-            found: Iterable[Target] = walk(path, selection, roots)
+            found: Iterable[Target] = walk(path, selection, roots, on_error)
         elif os.path.isfile(path):
             excluded = _excluded(selection.exclude, os.path.abspath(path), False)
             real = os.path.realpath(path) if os.path.islink(path) else path
@@ -160,7 +163,9 @@ def find_targets(paths: Sequence[str], selection: Selection = Selection()) -> tu
     return targets, missing
 
 
-def walk(root: str, selection: Selection = Selection(), roots: Sequence[str] = ()) -> Iterator[Target]:
+def walk(
+    root: str, selection: Selection = Selection(), roots: Sequence[str] = (), on_error: Callable[[str, OSError], None] | None = None
+) -> Iterator[Target]:
     """The files under the folder ``root`` that dockerfix reads, in a stable order.
 
     Skipped: what .gitignore files ignore (the repository's, from its root down, and
@@ -173,7 +178,12 @@ def walk(root: str, selection: Selection = Selection(), roots: Sequence[str] = (
         return
     inside = [os.path.realpath(r) for r in roots] or [os.path.realpath(top)]
     rules_of = {top: _gitignore_above(top)}
-    for folder, dirs, files in os.walk(top):
+
+    def unreadable(exc: OSError) -> None:  # a folder os.walk cannot list, shown as under ``root``
+        if on_error is not None:
+            on_error(os.path.normpath(os.path.join(root, os.path.relpath(str(exc.filename), top))), exc)
+
+    for folder, dirs, files in os.walk(top, onerror=unreadable):
         rules = rules_of.pop(folder) + _read_patterns(os.path.join(folder, ".gitignore"), folder)
         kept = []
         for name in sorted(dirs):

@@ -142,6 +142,12 @@ def _slim_codenames() -> dict[str, frozenset[str]]:
     return {version: frozenset(names) for version, names in found.items()}
 
 
+@lru_cache(maxsize=None)
+def _newest_published() -> str | None:
+    """The newest codename any ``slim-<codename>`` tag was published for (asked for every reference)."""
+    return codenames.newest(c for names in _slim_codenames().values() for c in names)
+
+
 def newest_codename(version: str) -> str | None:
     """Newest codename with a published ``<version>-slim-<codename>`` tag ("" = unversioned)."""
     return codenames.newest(_slim_codenames().get(version, ()))
@@ -269,8 +275,7 @@ def _resolve(version: str, codename: str | None) -> tuple[str | None, str | None
         if nearest:
             note += f"; python:{_slim_tag(minor, nearest)} exists if another {minor} release is acceptable"
         return None, None, (note,)
-    newest_overall = codenames.newest(c for names in table.values() for c in names)
-    wanted = codename or newest_overall
+    wanted = codename or _newest_published()
     if wanted in available:
         return _slim_tag(version, wanted), wanted, ()
     chosen = codenames.closest(wanted, available)

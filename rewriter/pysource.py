@@ -78,6 +78,9 @@ def fix(text: str, settings: Settings) -> FileResult:
     """Migrate the python Alpine images one Python file names; never raises on bad input."""
     if "alpine" not in text or "python" not in text:
         return FileResult(text, text)
+    too_deep = _too_deep(text)
+    if too_deep:
+        return FileResult(text, text, error=f"Python does not parse: {too_deep}")
     import libcst as cst
 
     try:
@@ -95,6 +98,23 @@ def fix(text: str, settings: Settings) -> FileResult:
         except Exception as exc:
             return FileResult(text, text, error=f"self-check failed, file left unchanged: the rewritten file does not parse ({_parse_error(result.new, exc)})")
     return result
+
+
+def _too_deep(text: str) -> str | None:
+    """Why CPython's parser refuses ``text`` as nested too deeply, if it does.  libcst's native parser
+    has no such limit: it overflows its stack and the whole process dies, so it must not see such text."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<file>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (RecursionError, MemoryError):
+        return "nested too deeply"
+    except SyntaxError as err:
+        if "too many" in str(err.msg):  # "too many nested parentheses", "too many levels of indentation"
+            return f"line {err.lineno}: {err.msg}"
+    except ValueError:  # NUL bytes: libcst gives the message
+        pass
+    return None
 
 
 def _parse_error(text: str, exc: Exception) -> str:

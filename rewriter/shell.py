@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 __all__ = ["RESERVED", "Command", "Script", "ShellSyntaxError", "Word", "parse", "quote"]
@@ -111,8 +112,12 @@ class Script:
     heredoc_bodies: tuple[tuple[int, int], ...]
 
 
+@lru_cache(maxsize=256)
 def parse(text: str) -> Script:
-    """Split ``text`` into simple commands, words, redirections and comments."""
+    """Split ``text`` into simple commands, words, redirections and comments.
+
+    Several rules read the same RUN text, so the (immutable) result is kept for the next one.
+    """
     lexer = _Lexer(text)
     commands = _Parser(lexer).run_script()
     return Script(

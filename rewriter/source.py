@@ -65,11 +65,12 @@ def read_source(path: str) -> Source:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            what = next((name for test, name in _KINDS if test(mode)), "a special file")
+            raise SourceError(f"is {what}, not a regular file; skipped")
         with os.fdopen(fd, "rb") as handle:
-            mode = os.fstat(fd).st_mode
-            if not stat.S_ISREG(mode):
-                what = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-                raise SourceError(f"is {what}, not a regular file; skipped")
             raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
@@ -103,8 +104,10 @@ def write_source(path: str, source: Source, new_text: str) -> None:
             if handle.read(MAX_BYTES + 1) != source.raw:
                 raise SourceError("file changed on disk since it was read; not written")
         info = os.stat(path)
-        if not os.access(path, os.W_OK) or not info.st_mode & 0o222:
+        if not info.st_mode & 0o222:
             raise SourceError(f"file is read-only (mode {stat.S_IMODE(info.st_mode):04o}); not written")
+        if not os.access(path, os.W_OK):
+            raise SourceError("no permission to write the file (owner, immutable flag or read-only file system); not written")
         folder = os.path.dirname(os.path.abspath(path))
         with _signals_held():
             fd, tmp = tempfile.mkstemp(prefix=".dockerfix-", dir=folder)
@@ -113,11 +116,11 @@ def write_source(path: str, source: Source, new_text: str) -> None:
                     handle.write(source.encode(new_text))
                     handle.flush()
                     os.fsync(handle.fileno())
-                os.chmod(tmp, stat.S_IMODE(info.st_mode))
                 try:
-                    os.chown(tmp, info.st_uid, info.st_gid)
+                    os.chown(tmp, info.st_uid, info.st_gid)  # before chmod: chown clears setuid and setgid
                 except OSError:
                     pass  # not permitted: keep our own ownership
+                os.chmod(tmp, stat.S_IMODE(info.st_mode))
                 os.replace(tmp, path)
             except BaseException:
                 if os.path.exists(tmp):

@@ -4,7 +4,7 @@ Compose files and CI configurations are edited like Dockerfiles: the text is nev
 re-emitted, only the characters of a few scalars change, so comments, quoting, key
 order, indentation, anchors and blank lines stay byte-identical.
 
-The tree comes from the events of ruamel.yaml's round-trip parser: nodes only,
+The tree comes from the events of ruamel.yaml's (pure Python, safe) parser: nodes only,
 nothing is constructed, so no tag can build an object.  An alias is the very node
 its anchor names (one edit site, however often it is used).  Nesting deeper than
 :data:`MAX_DEPTH` and aliases that expand to more than :data:`MAX_EXPANDED` nodes
@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterator, Union
 
 from ruamel.yaml import YAML
@@ -111,7 +112,10 @@ class LineIndex:
 
 def _events(text: str) -> Iterator[object]:
     # A YAML() object costs far less than the parse itself; a fresh one per call keeps this thread-safe.
-    return YAML(typ="rt", pure=True).parse(text)
+    # The safe parser gives the same events as the round-trip one without collecting comments (the
+    # text edits keep them anyway), a third faster, and it reads the valid ``key:  # note`` followed
+    # by the value on the next line, where the round-trip parser raises NotImplementedError.
+    return YAML(typ="safe", pure=True).parse(text)
 
 
 def _parse_error(exc: YAMLError) -> YamlError:
@@ -137,8 +141,12 @@ def _scalar_start(text: str, index: int, end: int) -> int:
     return index
 
 
+@lru_cache(maxsize=8)
 def parse(text: str) -> list[Node]:
-    """The root node of each document; YamlError when the text does not parse or is refused."""
+    """The root node of each document; YamlError when the text does not parse or is refused.
+
+    The nodes are read-only by convention: the result is kept for the next reader of the same text
+    (a Compose file's links, then its migration)."""
     lines = LineIndex(text)
     roots: list[Node] = []
     anchors: dict[str, Node] = {}

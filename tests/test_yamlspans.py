@@ -355,3 +355,11 @@ def test_deep_nesting_is_refused_quickly(text: str) -> None:
 def test_nesting_up_to_the_limit_is_read() -> None:
     text = "a: " + "[" * 99 + "x" + "]" * 99 + "\n"
     assert scalars(text)[-1].value == "x"
+
+
+def test_a_comment_after_a_key_whose_value_is_on_the_next_line() -> None:
+    """ruamel.yaml's round-trip parser raises NotImplementedError ("overlap in comment") on this valid YAML."""
+    text = "services:\n  api:\n    image:    # the image\n      python:3.11-alpine\n\n"
+    image = ys.get(ys.get(ys.get(ys.parse(text)[0], "services"), "api"), "image")
+    assert image.value == "python:3.11-alpine"
+    assert text[image.start : image.end] == "python:3.11-alpine"

@@ -341,13 +341,14 @@ def remove_instruction(text: str, ins: Instruction) -> Edit:
     if text[start : ins.start].strip():
         start = ins.start
     end = ins.end
+    if start > 0 and not text.endswith("\n"):
+        # no final newline: the last line has no break of its own to give, so every removal takes the
+        # break before it (removals of neighbouring instructions then never overlap)
+        before = start - 2 if text[start - 2 : start] == "\r\n" else start - 1
+        return Edit(before, end, "")
     if text.startswith("\r\n", end):
         return Edit(start, end + 2, "")
-    if text.startswith("\n", end):
-        return Edit(start, end + 1, "")
-    # the last instruction of a file without a final newline: take the newline before it
-    before = start - 2 if text[max(start - 2, 0) : start] == "\r\n" else max(start - 1, 0)
-    return Edit(before, end, "")
+    return Edit(start, end + 1 if text.startswith("\n", end) else end, "")
 
 
 # --- package lists in ARG/ENV variables ------------------------------------------------------
@@ -942,7 +943,7 @@ def _plan_del(plan: Plan, sub_at: int, run: _Run, state: StageState) -> Plan:
 # --- turning plans into file edits -----------------------------------------------------------
 
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
-_SEPARATORS = " \t\n;&|"
+_SEPARATORS = " \t\r\n;&|"  # \r: the shell lexer reads it as a blank (CRLF heredoc bodies)
 
 
 def _has_comment_line(text: str, start: int, end: int) -> bool:
@@ -968,7 +969,8 @@ def _edits_for(text: str, view: View, script, plans: list[Plan], removed: list) 
             continue
         edits.extend(_word_edits(text, view, plan))
         if plan.cleanup_after:
-            at = view.span(plan.command.end, plan.command.end)[0]
+            end = _own_end(view.text, plan.command.start, plan.command.end)
+            at = view.span(end, end)[0]
             edits.append(Edit(at, at, f" && {CLEANUP}"))
     return edits
 
@@ -976,20 +978,71 @@ def _edits_for(text: str, view: View, script, plans: list[Plan], removed: list) 
 def _remove_commands(text: str, view: View, first, last) -> Edit:
     """Delete commands ``first``..``last`` with the operator that joins them to their neighbour."""
     logical = view.text
-    before = first.start
-    while before > 0 and logical[before - 1] in _SEPARATORS:
-        before -= 1
-    if before > 0:  # take the operator before: "A && B && <removed>" -> "A && B"
+    before = _separators_before(logical, first.start)
+    after = _separators_after(logical, last.end)
+    # A comment on the line before: the newline that ends it must stay, with the operator before it
+    # (``A && \\<nl> # note<nl> <removed> && B``), so take the operator after instead.
+    comment_before = "\n" in logical[before : first.start] and "#" in logical[logical.rfind("\n", 0, before) + 1 : before]
+    if comment_before and not any(c in "&;|" for c in logical[last.end : after]):  # no operator after to take
+        raise Decline(first.start, "a comment line sits next to the commands to remove: translate it by hand")
+    if before > 0 and not comment_before:  # take the operator before: "A && B && <removed>" -> "A && B"
         start = view.span(before, before)[0]
         end = view.span(first.start, last.end)[1]
-    else:  # the first command: take the operator after it
-        after = last.end
-        while after < len(logical) and logical[after] in _SEPARATORS:
-            after += 1
-        start, end = view.to_original(first.start), view.to_original(after)
+    else:  # the first command: take the operator after it (whole lines when a comment line follows)
+        begin = first.start
+        if logical.startswith("#", after) and "\n" in logical[last.end : after]:
+            after = logical.rfind("\n", last.end, after) + 1
+            line_start = logical.rfind("\n", 0, begin) + 1
+            if not logical[line_start:begin].strip(" \t"):
+                begin = line_start
+        start, end = view.to_original(begin), view.to_original(after)
     if _has_comment_line(text, start, end):
         raise Decline(first.start, "a comment line sits inside the commands to remove: translate it by hand")
     return Edit(start, end, "")
+
+
+def _separators_before(text: str, i: int) -> int:
+    """Back over blanks, operators and line continuations (standalone shell text keeps them)."""
+    while i > 0:
+        if text[i - 1] == "\n" and _continued(text, i - 1):
+            i -= 2
+        elif text[i - 1] in _SEPARATORS:
+            i -= 1
+        else:
+            break
+    return i
+
+
+def _separators_after(text: str, i: int) -> int:
+    while i < len(text):
+        if text.startswith("\\\n", i):
+            i += 2
+        elif text[i] in _SEPARATORS:
+            i += 1
+        else:
+            break
+    return i
+
+
+def _continued(text: str, newline: int) -> bool:
+    """Whether the newline at ``newline`` is escaped: an odd run of backslashes before it.  (Before a
+    CRLF the backslash escapes the \\r: the shell sees no continuation there, and neither do we.)"""
+    start = newline
+    while start > 0 and text[start - 1] == "\\":
+        start -= 1
+    return (newline - start) % 2 == 1
+
+
+def _word_end(word: shell.Word) -> int:
+    return word.start + _own_end(word.raw, 0, len(word.raw))
+
+
+def _own_end(text: str, start: int, end: int) -> int:
+    """Where ``text[start:end]`` (a word, a command) really ends: a line continuation closing it
+    (``gcc\\<newline>``, in standalone shell text) separates it from what follows, and stays put."""
+    while text.endswith("\\\n", start, end) and _continued(text, end - 1):
+        end -= 2
+    return end
 
 
 def _word_edits(text: str, view: View, plan: Plan) -> list[Edit]:
@@ -1003,7 +1056,7 @@ def _word_edits(text: str, view: View, plan: Plan) -> list[Edit]:
             index += 1
             continue
         if action is not None:
-            start, end = view.span(words[index].start, words[index].end)
+            start, end = view.span(words[index].start, _word_end(words[index]))
             if text[start:end] != action:
                 edits.append(Edit(start, end, action))
             index += 1
@@ -1011,8 +1064,8 @@ def _word_edits(text: str, view: View, plan: Plan) -> list[Edit]:
         first = index
         while index < len(words) and plan.words.get(index, "") is None:
             index += 1
-        start = view.span(words[first - 1].end, words[first - 1].end)[0]
-        end = view.span(words[first].start, words[index - 1].end)[1]
+        start = view.span(_word_end(words[first - 1]), _word_end(words[first - 1]))[0]
+        end = view.span(words[first].start, _word_end(words[index - 1]))[1]
         if _has_comment_line(text, start, end):
             for word in words[first:index]:
                 edits.append(Edit(*view.span(word.start, word.end), ""))

@@ -140,13 +140,8 @@ def _needs(ctx: DockerfileContext, stage: Stage) -> Needs:
     codename = apk_to_apt.target_codename(ctx, stage)
     if codename is None:
         return Needs((), (), 0, ())
-    provided = set(_installed(ctx, stage, codename))
-    ancestor = stage
-    while ancestor.parent is not None:
-        ancestor = ctx.stages[ancestor.parent]
-        provided.update(_installed(ctx, ancestor, codename))
-        provided.update(stage_needs(ctx, ancestor).packages)
     table = applets()
+    provided: set[str] | None = None  # what the stage and its ancestors install: read at the first applet call
     uses: list[Use] = []
     seen: set[str] = set()
     wanted: list[str] = []
@@ -161,6 +156,8 @@ def _needs(ctx: DockerfileContext, stage: Stage) -> Needs:
             if call.name not in table or call.name in seen:
                 continue
             package, providers = table[call.name]
+            if provided is None:
+                provided = _provided(ctx, stage, codename)
             if providers & provided:
                 continue
             seen.add(call.name)
@@ -169,6 +166,17 @@ def _needs(ctx: DockerfileContext, stage: Stage) -> Needs:
             if package not in wanted:
                 wanted.append(package)
     return Needs(tuple(wanted), tuple(uses), before or 0, tuple(dict.fromkeys(crond)))
+
+
+def _provided(ctx: DockerfileContext, stage: Stage, codename: str) -> set[str]:
+    """The Debian packages ``stage`` and the stages it is built on install, and those added for their applets."""
+    provided = set(_installed(ctx, stage, codename))
+    ancestor = stage
+    while ancestor.parent is not None:
+        ancestor = ctx.stages[ancestor.parent]
+        provided.update(_installed(ctx, ancestor, codename))
+        provided.update(stage_needs(ctx, ancestor).packages)
+    return provided
 
 
 def _installed(ctx: DockerfileContext, stage: Stage, codename: str) -> list[str]:

@@ -95,6 +95,8 @@ def _unquoted(raw: str) -> list[tuple[int, str]]:
 
 
 def _word_bashisms(raw: str) -> list[tuple[int, str]]:
+    if "$'" not in raw and "${" not in raw and "<(" not in raw and ">(" not in raw:
+        return []  # none of the constructs below starts anywhere in the word
     found = []
     for i, context in _unquoted(raw):
         if context == "'":
