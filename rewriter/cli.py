@@ -368,7 +368,7 @@ def _process_targets(
     ``follow_links``, each Dockerfile only a Compose file names right after that Compose file.  Returns
     the targets processed.  ``progress``: the standard error is a terminal, show a bar for many files."""
     processed: list[Target] = []
-    parallel = len(targets) > PARALLEL_FROM and jobs != 1
+    in_workers = len(targets) > PARALLEL_FROM and jobs != 1
     # With --write, every link is found before any file changes (a Compose file's notes read the
     # Dockerfiles it builds); else each Compose file's links are found as it is processed, sharing its parse.
     stream_links = follow_links and mode != "write"
@@ -386,20 +386,20 @@ def _process_targets(
             emit(process_target(dockerfile, mode, settings, out.show_diff, debug, False))
 
     try:
-        if not parallel:
+        if not in_workers:
             if follow_links and not stream_links:
                 targets = links.with_linked_dockerfiles(targets)
             out.progress = Progress(len(targets)) if progress and len(targets) > PROGRESS_FROM else None
             for target in targets:
                 emit(process_target(target, mode, settings, out.show_diff, debug, stream_links))
             return processed
-        from . import parallel as workers_module
+        from . import parallel
 
-        with workers_module.Workers(jobs or workers_module.default_jobs(), mode, settings, out.show_diff, debug, stream_links) as workers:
+        with parallel.Workers(jobs or parallel.default_jobs(), mode, settings, out.show_diff, debug, stream_links) as workers:
             if follow_links and not stream_links:
                 targets = links.with_linked_dockerfiles(targets, workers.map)
-            out.progress = Progress(len(targets)) if progress else None
-            workers.each(workers_module.process, targets, emit)
+            out.progress = Progress(len(targets)) if progress else None  # over PARALLEL_FROM files
+            workers.each(parallel.process, targets, emit)
         return processed
     finally:
         if out.progress is not None:

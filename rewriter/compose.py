@@ -179,6 +179,8 @@ def linked_dockerfiles(path: str, text: str) -> list[Link]:
     Skipped: remote (git URL) contexts, paths that use ``${...}`` interpolation, and
     ``dockerfile_inline`` (reported by :func:`fix`).  A file that does not parse has no links.
     """
+    if "build" not in text:  # no service builds anything: spare the YAML parse
+        return []
     try:
         roots = parse(text)
     except YamlError:
