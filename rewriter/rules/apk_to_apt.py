@@ -978,27 +978,51 @@ def _edits_for(text: str, view: View, script, plans: list[Plan], removed: list) 
 def _remove_commands(text: str, view: View, first, last) -> Edit:
     """Delete commands ``first``..``last`` with the operator that joins them to their neighbour."""
     logical = view.text
-    before = _separators_before(logical, first.start)
+    before, gap_before, comments = _gap_before(logical, first.start)
     after = _separators_after(logical, last.end)
-    # A comment on the line before: the newline that ends it must stay, with the operator before it
-    # (``A && \\<nl> # note<nl> <removed> && B``), so take the operator after instead.
-    comment_before = "\n" in logical[before : first.start] and "#" in logical[logical.rfind("\n", 0, before) + 1 : before]
-    if comment_before and not any(c in "&;|" for c in logical[last.end : after]):  # no operator after to take
-        raise Decline(first.start, "a comment line sits next to the commands to remove: translate it by hand")
-    if before > 0 and not comment_before:  # take the operator before: "A && B && <removed>" -> "A && B"
+    gap_after = logical[last.end : after]
+    bound_before = "&&" in gap_before or "|" in gap_before  # an operator joins it to the command before
+    bound_after = "&&" in gap_after or "|" in gap_after
+    # "A && <removed>" -> "A"; "A; <removed> && B" -> "A; B" (it starts its list: the operator after goes)
+    take_before = before > 0 and (bound_before or not bound_after)
+    if comments and take_before:  # comment lines in between stay, and so does the line break ending them
+        if bound_before and bound_after:  # "A && <comment> <removed> && B" -> "A && <comment> B"
+            take_before = False
+        elif bound_before:  # "A && <comment> <removed> <newline> B": that && is out of reach
+            raise Decline(first.start, "a comment line sits next to the commands to remove: translate it by hand")
+        elif after < len(logical) and "\n" not in gap_after:  # "A <comment> <removed>; B" -> "A <comment> B"
+            take_before = False
+        else:  # "A <comment> <removed> <newline> B" -> "A <comment> B"
+            before = _separators_before(logical, first.start)
+    if take_before:  # take the operator before: "A && B && <removed>" -> "A && B"
         start = view.span(before, before)[0]
         end = view.span(first.start, last.end)[1]
     else:  # the first command: take the operator after it (whole lines when a comment line follows)
         begin = first.start
         if logical.startswith("#", after) and "\n" in logical[last.end : after]:
-            after = logical.rfind("\n", last.end, after) + 1
+            line_break = logical.rfind("\n", last.end, after)
             line_start = logical.rfind("\n", 0, begin) + 1
-            if not logical[line_start:begin].strip(" \t"):
-                begin = line_start
+            if logical[line_start:begin].strip(" \t"):  # "A; <removed> &&<nl> # note": the break stays
+                after = line_break
+            else:
+                begin, after = line_start, line_break + 1
         start, end = view.to_original(begin), view.to_original(after)
     if _has_comment_line(text, start, end):
         raise Decline(first.start, "a comment line sits inside the commands to remove: translate it by hand")
     return Edit(start, end, "")
+
+
+def _gap_before(text: str, i: int) -> tuple[int, str, bool]:
+    """What separates the command at ``i`` from the one before: its start, its separators (blanks,
+    operators, line continuations) without the whole comment lines among them, and whether there were any."""
+    separators, comments = "", False
+    while True:
+        j = _separators_before(text, i)
+        separators = text[j:i] + separators
+        line_start = text.rfind("\n", 0, j) + 1
+        if j == 0 or "\n" not in text[j:i] or not text[line_start:j].lstrip(" \t").startswith("#"):
+            return j, separators, comments
+        i, comments = line_start, True
 
 
 def _separators_before(text: str, i: int) -> int:
