@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from functools import lru_cache
 import os
 import re
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ class Pattern:
     """One pattern in .gitignore syntax; it applies to paths below the folder ``base`` (absolute)."""
 
     base: str
-    regex: re.Pattern[str]
+    glob: Glob
     negate: bool = False
     dir_only: bool = False
 
@@ -83,7 +84,7 @@ class Pattern:
         if self.dir_only and not is_dir:
             return False
         relative = _relative(path, self.base)
-        return relative is not None and self.regex.fullmatch(relative) is not None
+        return relative is not None and self.glob.matches(relative)
 
 
 @dataclass(frozen=True)
@@ -116,10 +117,8 @@ def parse_patterns(lines: Iterable[str], base: str) -> list[Pattern]:
         if not line:
             continue
         anchored = "/" in line  # a slash at the start or in the middle: relative to base only
-        regex = _glob_regex(line.lstrip("/"))
-        if not anchored:
-            regex = "(?:.*/)?" + regex
-        patterns.append(Pattern(base, re.compile(regex, re.DOTALL), negate, dir_only))
+        glob = line.lstrip("/")
+        patterns.append(Pattern(base, Glob.compile(glob if anchored else "**/" + glob), negate, dir_only))
     return patterns
 
 
@@ -284,44 +283,104 @@ def _strip_trailing_spaces(line: str) -> str:
     return stripped
 
 
-def _glob_regex(glob: str) -> str:
-    """A regular expression for a .gitignore glob: ``*`` and ``?`` stay within one path component,
-    ``**/`` (leading or middle) matches any number of folders, a trailing ``/**`` everything inside."""
-    out: list[str] = []
-    i, n = 0, len(glob)
+@dataclass(frozen=True)
+class Glob:
+    """A .gitignore glob, matched without backtracking (a repository's ``*a*a*a*b`` cannot stall a walk).
+
+    ``*`` and ``?`` stay within one path component, ``**`` as a whole component matches any number of
+    folders (a trailing ``/**`` one or more: everything inside).  Components are matched with the
+    linear wildcard algorithm, paths component by component: O(pattern x path), never exponential.
+    """
+
+    parts: tuple[tuple[tuple[str, str], ...] | None, ...]  # None for "**"; else atoms (kind, text)
+
+    @classmethod
+    def compile(cls, glob: str) -> Glob:
+        return cls(tuple(None if part == "**" else _atoms(part) for part in glob.split("/")))
+
+    def matches(self, path: str) -> bool:
+        names = path.split("/")
+        parts = self.parts
+        last = len(parts)
+
+        @lru_cache(maxsize=None)
+        def match(p: int, n: int) -> bool:
+            if p == last:
+                return n == len(names)
+            part = parts[p]
+            if part is None:
+                least = 1 if p == last - 1 and p > 0 else 0  # a trailing "/**": something inside
+                return any(match(p + 1, k) for k in range(n + least, len(names) + 1))
+            return n < len(names) and _component_matches(part, names[n]) and match(p + 1, n + 1)
+
+        return match(0, 0)
+
+
+def _atoms(part: str) -> tuple[tuple[str, str], ...]:
+    """One component as atoms: ("*", ""), ("?", ""), ("class", regex for one char), ("char", c)."""
+    atoms: list[tuple[str, str]] = []
+    i, n = 0, len(part)
     while i < n:
-        char = glob[i]
+        char = part[i]
         if char == "*":
-            j = i
-            while j < n and glob[j] == "*":
-                j += 1
-            whole = j - i == 2 and (i == 0 or glob[i - 1] == "/") and (j == n or glob[j] == "/")
-            if whole and j == n:
-                out.append(".*")
-            elif whole:
-                out.append("(?:.*/)?")
-                j += 1  # the slash is part of "**/"
-            else:
-                out.append("[^/]*")
-            i = j
-        elif char == "?":
-            out.append("[^/]")
-            i += 1
-        elif char == "[":
-            end = glob.find("]", i + 2 if glob[i + 1 : i + 2] in ("!", "^", "]") else i + 1)
-            if end < 0:
-                out.append(re.escape(char))
+            while i < n and part[i] == "*":
                 i += 1
-                continue
-            body = glob[i + 1 : end]
-            negated = body[:1] in ("!", "^")
-            body = body[1:] if negated else body
-            out.append("[" + ("^/" if negated else "") + body.replace("\\", "\\\\") + "]")
-            i = end + 1
+            atoms.append(("*", ""))
+            continue
+        if char == "?":
+            atoms.append(("?", ""))
+        elif char == "[":
+            end = part.find("]", i + 2 if part[i + 1 : i + 2] in ("!", "^", "]") else i + 1)
+            if end < 0:
+                atoms.append(("char", char))
+            else:
+                body = part[i + 1 : end]
+                negated = body[:1] in ("!", "^")
+                body = body[1:] if negated else body
+                atoms.append(("class", "[" + ("^/" if negated else "") + body.replace("\\", "\\\\") + "]"))
+                i = end
         elif char == "\\" and i + 1 < n:
-            out.append(re.escape(glob[i + 1]))
-            i += 2
-        else:
-            out.append(re.escape(char))
             i += 1
-    return "".join(out)
+            atoms.append(("char", part[i]))
+        else:
+            atoms.append(("char", char))
+        i += 1
+    return tuple(atoms)
+
+
+def _atom_matches(atom: tuple[str, str], char: str) -> bool:
+    kind, text = atom
+    if kind == "?":
+        return True
+    if kind == "class":
+        return _class_regex(text).fullmatch(char) is not None
+    return text == char
+
+
+@lru_cache(maxsize=256)
+def _class_regex(text: str) -> re.Pattern[str]:
+    try:
+        return re.compile(text)
+    except re.error:  # not a valid class: match it literally, as git does with a stray bracket
+        return re.compile(re.escape(text))
+
+
+def _component_matches(atoms: tuple[tuple[str, str], ...], name: str) -> bool:
+    """The classic linear wildcard match: on a mismatch, retry from the last ``*`` one char further."""
+    a = c = 0
+    star_atom, star_char = -1, 0
+    while c < len(name):
+        if a < len(atoms) and atoms[a][0] != "*" and _atom_matches(atoms[a], name[c]):
+            a += 1
+            c += 1
+        elif a < len(atoms) and atoms[a][0] == "*":
+            star_atom, star_char = a, c
+            a += 1
+        elif star_atom >= 0:
+            star_char += 1
+            a, c = star_atom + 1, star_char
+        else:
+            return False
+    while a < len(atoms) and atoms[a][0] == "*":
+        a += 1
+    return a == len(atoms)
