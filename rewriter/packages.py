@@ -17,13 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Literal, Mapping
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from . import datafiles
+from .datafiles import tomllib  # noqa: F401  (tests and scripts read TOML files with it)
 
 CODENAMES = ("bullseye", "bookworm", "trixie")
 # Older releases that only old python images use: answered like bullseye,
@@ -53,8 +50,7 @@ _VERSIONED_RE = re.compile(r"([a-z][a-z+-]*[a-z+])\d+(?:\.\d+)*(-[a-z][a-z0-9-]*
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, dict[str, Any]]:
-    data = resources.files("rewriter").joinpath("data/packages.toml").read_bytes()
-    return tomllib.loads(data.decode("utf-8"))["packages"]
+    return datafiles.toml("packages.toml")["packages"]
 
 
 @lru_cache(maxsize=1)
@@ -70,7 +66,7 @@ def _commands() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def _debian_names() -> dict[str, frozenset[str]]:
     """Debian package name -> codenames it exists in (suggestion candidates only)."""
-    text = resources.files("rewriter").joinpath("data/debian-names.txt").read_text("utf-8")
+    text = datafiles.text("debian-names.txt")
     names: dict[str, frozenset[str]] = {}
     codenames: frozenset[str] = frozenset()
     for line in text.splitlines():

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from .datafiles import toml
 
 
 @lru_cache(maxsize=1)
 def _table() -> dict:
-    return tomllib.loads(resources.files("rewriter").joinpath("data/platforms.toml").read_text("utf-8"))
+    return toml("platforms.toml")
 
 
 def unsupported(platform: str, codename: str) -> bool:

@@ -21,7 +21,6 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Mapping
 
@@ -31,10 +30,7 @@ from .findings import Finding
 from .requirements import StageRequirements, find, run_scripts
 from .stages import Stage, global_args
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from .datafiles import toml
 
 RULE_ID = "apk-to-apt"  # the rule that makes the change reports it
 MEMO = "prune-build-deps"
@@ -52,7 +48,7 @@ class PrunePlan:
 
 @lru_cache(maxsize=1)
 def _data() -> dict:
-    return tomllib.loads(resources.files("rewriter").joinpath("data/build-only.toml").read_text("utf-8"))
+    return toml("build-only.toml")
 
 
 def build_only_reason(debian: str) -> str | None:

@@ -33,6 +33,7 @@ from typing import Iterable, Mapping
 from packaging.requirements import InvalidRequirement, Requirement as PEP508
 from packaging.utils import canonicalize_name
 
+from .rules.shellview import HEREDOC_SHELL
 from . import shell
 from .dockerfile import Dockerfile, Instruction, logical_args
 from .stages import Stage, global_args
@@ -56,7 +57,6 @@ PIP_VALUE_OPTIONS = frozenset(
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "/bin/sh", "/bin/bash", "/bin/ash", "/usr/bin/env"})
 _PIP = re.compile(r"^(?:.*/)?pip(?:[23](?:\.\d+)?)?$")
 _PYTHON = re.compile(r"^(?:.*/)?python(?:[23](?:\.\d+)?)?$")
-_HEREDOC_SHELL = re.compile(r"^\s*(?:(?:/bin/|/usr/bin/)?(?:sh|ash|bash)(?:\s+-[a-z]+)*\s+)?<<-?(['\"]?)\w+\1\s*$")
 _VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-+=?])?(?P<word>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://|^(git|hg|svn|bzr)\+", re.IGNORECASE)
 _ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|tar\.bz2|zip)$")
@@ -593,7 +593,7 @@ def run_scripts(df: Dockerfile, ins: Instruction) -> list[str] | None:
         return [" ".join(shlex.quote(a) for a in argv)]
     if not ins.heredocs:
         return [logical]
-    if _HEREDOC_SHELL.match(logical) and len(ins.heredocs) == 1:
+    if HEREDOC_SHELL.match(logical) and len(ins.heredocs) == 1:
         body = ins.heredocs[0]
         return [df.text[body.body_start : body.body_end]]
     return None

@@ -50,24 +50,17 @@ class Stage:
     copies_from_migrated: tuple[tuple[Instruction, int], ...] = ()  # COPY --from=<migrated stage> into a musl stage
 
 
-def words_with_spans(df: Dockerfile, ins: Instruction) -> list[Span]:
-    """Whitespace-separated argument words of a non-shell instruction, with file offsets."""
-    logical = logical_args(df, ins)
-    return [
-        Span(m.group(), logical.to_original(m.start()), logical.to_original(m.end() - 1) + 1)
-        for m in re.finditer(r"\S+", logical.text)
-    ]
-
-
+_WORD = re.compile(r"\S+")
+# ARG's words, where a quoted default may hold blanks (``ARG PKGS="gcc musl-dev"``)
 _ARG_WORD = re.compile(r"""(?:[^\s"']|"(?:[^"\\]|\\.)*"|'[^']*')+""")
 
 
-def _arg_words(df: Dockerfile, ins: Instruction) -> list[Span]:
-    """ARG's words, where a quoted default may hold blanks (``ARG PKGS="gcc musl-dev"``)."""
+def words_with_spans(df: Dockerfile, ins: Instruction, word: re.Pattern[str] = _WORD) -> list[Span]:
+    """Argument words of a non-shell instruction (whitespace-separated by default), with file offsets."""
     logical = logical_args(df, ins)
     return [
         Span(m.group(), logical.to_original(m.start()), logical.to_original(m.end() - 1) + 1)
-        for m in _ARG_WORD.finditer(logical.text)
+        for m in word.finditer(logical.text)
     ]
 
 
@@ -79,7 +72,7 @@ def global_args(df: Dockerfile) -> dict[str, ArgDefault]:
             break
         if ins.keyword != "ARG":
             continue
-        for word in _arg_words(df, ins):
+        for word in words_with_spans(df, ins, _ARG_WORD):
             name, eq, value = word.text.partition("=")
             span = None
             if eq:

@@ -40,7 +40,6 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -55,10 +54,7 @@ from . import images
 from .requirements import Requirement
 from .stages import Stage
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from .datafiles import toml
 
 PYPI_SIMPLE = "https://pypi.org/simple/"
 ACCEPT = "application/vnd.pypi.simple.v1+json"
@@ -97,7 +93,7 @@ class Unavailable(Exception):
 
 @lru_cache(maxsize=1)
 def _libc_table() -> dict[str, dict[str, str]]:
-    return tomllib.loads(resources.files("rewriter").joinpath("data/libc.toml").read_text("utf-8"))
+    return toml("libc.toml")
 
 
 def _pair(text: str) -> tuple[int, int]:

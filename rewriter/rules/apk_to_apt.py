@@ -42,7 +42,7 @@ from typing import Callable, Mapping
 
 from .. import packages, shell
 from ..dockerfile import Instruction, logical_args
-from ..edits import Edit, Fix
+from ..edits import Edit, Fix, apply_fixes
 from ..findings import Change, Finding, PackageChange, RuleOutput, Severity
 from ..stages import Stage
 from . import busybox_applets, cache_mounts, scanelf
@@ -327,8 +327,7 @@ def _cache_mount_edits(text: str, ins: Instruction, view: View, mounts: list, st
 
 
 def _apply_local(text: str, ins: Instruction, fix: Fix) -> str:
-    from ..edits import apply_fixes
-
+    """The instruction's text after ``fix``, for the report's before/after."""
     lo = min(ins.start, fix.start)
     hi = max(ins.end, fix.end)
     shifted = Fix(tuple(Edit(e.start - lo, e.end - lo, e.replacement) for e in fix.edits))

@@ -32,7 +32,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from .. import packages, shell
 from ..dockerfile import Instruction
@@ -44,10 +43,7 @@ from .commands import calls
 from .context import DockerfileContext
 from .shellview import run_views
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from ..datafiles import toml
 
 RULE_ID = "busybox-applets"
 SUMMARY = "Install the Debian package of BusyBox applets (wget, nc, ps, ping ...) a migrated stage calls"
@@ -76,8 +72,7 @@ class Needs:
 @lru_cache(maxsize=1)
 def applets() -> dict[str, tuple[str, frozenset[str]]]:
     """Command -> (Debian package, every package that provides it)."""
-    data = resources.files("rewriter").joinpath("data/busybox-applets.toml").read_bytes()
-    table = tomllib.loads(data.decode("utf-8"))["packages"]
+    table = toml("busybox-applets.toml")["packages"]
     return {
         command: (name, frozenset([name, *entry.get("also", ())]))
         for name, entry in table.items()
