@@ -65,13 +65,18 @@ def read_source(path: str) -> Source:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
-        mode = os.fstat(fd).st_mode
+        status = os.fstat(fd)
+        mode = status.st_mode
         if not stat.S_ISREG(mode):
             os.close(fd)
             what = next((name for test, name in _KINDS if test(mode)), "a special file")
             raise SourceError(f"is {what}, not a regular file; skipped")
+        size = status.st_size
         with os.fdopen(fd, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+            # read(MAX_BYTES + 1) would allocate 10 MiB for every file; ask for what fstat says is there
+            raw = handle.read(min(size, MAX_BYTES) + 1)
+            if len(raw) > size:  # it grew since (or it is a file like /proc's that says 0)
+                raw += handle.read(MAX_BYTES + 1 - len(raw))
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
     if len(raw) > MAX_BYTES:

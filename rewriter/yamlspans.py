@@ -4,8 +4,11 @@ Compose files and CI configurations are edited like Dockerfiles: the text is nev
 re-emitted, only the characters of a few scalars change, so comments, quoting, key
 order, indentation, anchors and blank lines stay byte-identical.
 
-The tree comes from the events of ruamel.yaml's (pure Python, safe) parser: nodes only,
-nothing is constructed, so no tag can build an object.  An alias is the very node
+The tree comes from the events of ruamel.yaml's safe parser: nodes only, nothing is
+constructed, so no tag can build an object.  libyaml's C parser (ruamel.yaml.clib) reads a
+file ten times faster than the pure Python one; it reads YAML 1.1, so it is used only where it
+gives the same events (see :func:`parse`), and anything it rejects is read again by the pure
+Python parser, whose answer (or error) is the one that counts.  An alias is the very node
 its anchor names (one edit site, however often it is used).  Nesting deeper than
 :data:`MAX_DEPTH` and aliases that expand to more than :data:`MAX_EXPANDED` nodes
 ("billion laughs") are refused while the events stream in, before anything grows.
@@ -77,8 +80,7 @@ class Sequence:
     items: list[Node]
     tag: str | None
     anchor: str | None
-    start: int  # where the node's properties (or its first item) start
-    line: int
+    line: int  # where the node's properties (or its first item) are
     flow: bool
     size: int = 1
 
@@ -88,7 +90,6 @@ class Mapping:
     pairs: list[tuple[Node, Node]]
     tag: str | None
     anchor: str | None
-    start: int
     line: int
     flow: bool
     size: int = 1
@@ -110,12 +111,46 @@ class LineIndex:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _events(text: str) -> Iterator[object]:
-    # A YAML() object costs far less than the parse itself; a fresh one per call keeps this thread-safe.
-    # The safe parser gives the same events as the round-trip one without collecting comments (the
-    # text edits keep them anyway), a third faster, and it reads the valid ``key:  # note`` followed
-    # by the value on the next line, where the round-trip parser raises NotImplementedError.
+def _events(text: str, fast: bool) -> Iterator[object]:
+    if fast:
+        return _c_events(text)
+    # A YAML() object costs far less than the pure parse itself; a fresh one per call keeps this
+    # thread-safe.  The safe parser gives the same events as the round-trip one without collecting
+    # comments (the text edits keep them anyway), a third faster, and it reads the valid
+    # ``key:  # note`` followed by the value on the next line, where the round-trip parser raises
+    # NotImplementedError.
     return YAML(typ="safe", pure=True).parse(text)
+
+
+def _c_events(text: str) -> Iterator[object]:
+    # libyaml's parser used directly: YAML(pure=False).parse builds a loader class per call, which
+    # costs more than the parse of a Compose file.
+    parser = CParser(text)
+    try:
+        while parser.check_event():
+            yield parser.get_event()
+    finally:
+        parser.dispose()
+
+
+try:
+    from ruamel.yaml.cyaml import CParser  # ruamel.yaml.clib, a dependency on CPython
+except ImportError:  # another Python implementation: the pure parser reads everything
+    CParser = None
+FAST_PARSER = CParser is not None
+# Texts libyaml (YAML 1.1) reads otherwise than the pure parser (YAML 1.2): a byte order mark
+# (libyaml's offsets skip it), NEL and the Unicode line and paragraph separators (line breaks in
+# YAML 1.1 only), tabs (libyaml takes some that YAML 1.2 refuses), a document end marker ``...``
+# (libyaml also ends a block scalar there).  tests/test_yamlspans.py compares the two parsers.
+_PURE_ONLY = re.compile("[\ufeff\x85\u2028\u2029\t]|^[.][.][.]", re.MULTILINE)
+# What libyaml reads otherwise, seen only once parsed: tags beyond plain ``!name`` and ``!!name``,
+# a comment right after a block scalar's indicator (``|#``), a document that is not a mapping.
+_PLAIN_TAG = re.compile(r"tag:yaml\.org,2002:[A-Za-z]+|![A-Za-z0-9_-]+")
+_BLOCK_INDICATOR = re.compile(r"[|>][-+1-9]{0,2}(?:[ \t\r\n]|$)")
+
+
+class _NotForLibyaml(Exception):
+    """The C parser's reading may differ from YAML 1.2's: the text is read by the pure parser."""
 
 
 def _parse_error(exc: YAMLError) -> YamlError:
@@ -147,6 +182,18 @@ def parse(text: str) -> list[Node]:
 
     The nodes are read-only by convention: the result is kept for the next reader of the same text
     (a Compose file's links, then its migration)."""
+    if FAST_PARSER and not _PURE_ONLY.search(text):
+        try:
+            return _tree(text, fast=True)
+        except (YAMLError, YamlError, _NotForLibyaml):
+            pass  # the pure parser's answer (or error) counts: ``[python:3.11-alpine]`` is YAML 1.2 only
+    try:
+        return _tree(text, fast=False)
+    except YAMLError as exc:
+        raise _parse_error(exc) from None
+
+
+def _tree(text: str, fast: bool) -> list[Node]:
     lines = LineIndex(text)
     roots: list[Node] = []
     anchors: dict[str, Node] = {}
@@ -170,58 +217,62 @@ def parse(text: str) -> list[Node]:
             pending_key[-1] = None
         parent.size += node.size
 
-    try:
-        for event in _events(text):
-            mark = event.start_mark
-            if isinstance(event, (ScalarEvent, MappingStartEvent, SequenceStartEvent)):
-                anchor = event.anchor
-                tag = str(event.tag) if event.tag is not None else None
-                flow = bool(stack and stack[-1].flow)
-                if isinstance(event, ScalarEvent):
-                    value = event.value
-                    if event.style == ">":
-                        value = value.replace("\a", "")  # ruamel marks the folds of a folded block
-                    end = event.end_mark.index
-                    start = _scalar_start(text, mark.index, end)
-                    node: Node = Scalar(value, event.style, tag, anchor, bool(event.implicit[0]) and event.style is None, start, end, lines.line_of(start), flow)
-                    expanded += 1
-                    add(node)
-                else:
-                    if len(stack) >= MAX_DEPTH:
-                        raise YamlError(f"YAML refused: line {mark.line + 1}: nesting deeper than {MAX_DEPTH} levels")
-                    flow = flow or bool(event.flow_style)
-                    if isinstance(event, MappingStartEvent):
-                        node = Mapping([], tag, anchor, mark.index, mark.line + 1, flow)
-                    else:
-                        node = Sequence([], tag, anchor, mark.index, mark.line + 1, flow)
-                    expanded += 1
-                    stack.append(node)
-                    pending_key.append(None)
-                if anchor is not None:
-                    anchors[anchor] = node
-            elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
-                node = stack.pop()
-                pending_key.pop()
+    for event in _events(text, fast):
+        mark = event.start_mark
+        if isinstance(event, (ScalarEvent, MappingStartEvent, SequenceStartEvent)):
+            anchor = event.anchor
+            tag = str(event.tag) if event.tag is not None else None
+            if fast and tag is not None and not _PLAIN_TAG.fullmatch(tag):
+                raise _NotForLibyaml
+            flow = bool(stack and stack[-1].flow)
+            if isinstance(event, ScalarEvent):
+                value = event.value
+                style = event.style or None  # libyaml writes a plain scalar's style as ""
+                if style == ">":
+                    value = value.replace("\a", "")  # ruamel marks the folds of a folded block
+                end = event.end_mark.index
+                start = _scalar_start(text, mark.index, end)
+                if fast and style in ("|", ">") and not _BLOCK_INDICATOR.match(text, start):
+                    raise _NotForLibyaml
+                node: Node = Scalar(value, style, tag, anchor, bool(event.implicit[0]) and style is None, start, end, lines.line_of(start), flow)
+                expanded += 1
                 add(node)
-            elif isinstance(event, AliasEvent):
-                target = anchors.get(event.anchor)
-                if target is None:
-                    raise YamlError(f"YAML does not parse: line {mark.line + 1}: undefined alias *{event.anchor}")
-                if any(target is open_node for open_node in stack):
-                    raise YamlError(f"YAML refused: line {mark.line + 1}: alias *{event.anchor} refers to a collection that contains it")
-                expanded += target.size
-                add(target)
-            elif isinstance(event, DocumentEndEvent):
-                if root is not None:
-                    roots.append(root)
-                root = None
-                anchors.clear()  # an anchor names a node of its own document only
-            if expanded > MAX_EXPANDED:
-                raise YamlError(
-                    f"YAML refused: line {mark.line + 1}: aliases expand to more than {MAX_EXPANDED} nodes (an alias bomb?)"
-                )
-    except YAMLError as exc:
-        raise _parse_error(exc) from None
+            else:
+                if len(stack) >= MAX_DEPTH:
+                    raise YamlError(f"YAML refused: line {mark.line + 1}: nesting deeper than {MAX_DEPTH} levels")
+                flow = flow or bool(event.flow_style)
+                if isinstance(event, MappingStartEvent):
+                    node = Mapping([], tag, anchor, mark.line + 1, flow)
+                else:
+                    node = Sequence([], tag, anchor, mark.line + 1, flow)
+                expanded += 1
+                stack.append(node)
+                pending_key.append(None)
+            if anchor is not None:
+                anchors[anchor] = node
+        elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+            node = stack.pop()
+            pending_key.pop()
+            add(node)
+        elif isinstance(event, AliasEvent):
+            target = anchors.get(event.anchor)
+            if target is None:
+                raise YamlError(f"YAML does not parse: line {mark.line + 1}: undefined alias *{event.anchor}")
+            if any(target is open_node for open_node in stack):
+                raise YamlError(f"YAML refused: line {mark.line + 1}: alias *{event.anchor} refers to a collection that contains it")
+            expanded += target.size
+            add(target)
+        elif isinstance(event, DocumentEndEvent):
+            if fast and not isinstance(root, Mapping):
+                raise _NotForLibyaml  # Compose and CI files are mappings; the readings of a root scalar differ
+            if root is not None:
+                roots.append(root)
+            root = None
+            anchors.clear()  # an anchor names a node of its own document only
+        if expanded > MAX_EXPANDED:
+            raise YamlError(
+                f"YAML refused: line {mark.line + 1}: aliases expand to more than {MAX_EXPANDED} nodes (an alias bomb?)"
+            )
     return roots
 
 

@@ -254,6 +254,15 @@ def test_device_named_on_the_command_line(tmp_path: Path) -> None:
     assert_good_migrated(repo)
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
+def test_a_file_that_says_it_is_empty_is_read_whole() -> None:
+    # /proc files report st_size 0; the read must not trust that size
+    from rewriter.source import read_source
+
+    assert os.stat("/proc/self/status").st_size == 0
+    assert read_source("/proc/self/status").text.startswith("Name:")
+
+
 def test_folder_named_like_a_dockerfile_is_walked(tmp_path: Path) -> None:
     """A folder called Dockerfile is a folder: searched like any other, not an error."""
     repo = repo_with(tmp_path, "Dockerfile/Dockerfile.dev", ALPINE.encode())

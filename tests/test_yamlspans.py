@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import os
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
@@ -363,3 +366,68 @@ def test_a_comment_after_a_key_whose_value_is_on_the_next_line() -> None:
     image = ys.get(ys.get(ys.get(ys.parse(text)[0], "services"), "api"), "image")
     assert image.value == "python:3.11-alpine"
     assert text[image.start : image.end] == "python:3.11-alpine"
+
+
+# --- the C parser reads what the pure one reads ----------------------------------------------------
+
+
+def _dump(text: str, fast: bool):
+    """Every node's fields, or the error: what the rest of dockerfix can see of a parse."""
+    try:
+        roots = ys._tree(text, fast)
+    except (YAMLError, ys.YamlError) as exc:
+        return ("error", type(exc).__name__)
+
+    def node(n: ys.Node):
+        common = (n.tag, n.anchor, n.line, n.flow, n.size)
+        if isinstance(n, ys.Scalar) and n.start == n.end and n.style is None:
+            return ("empty", n.tag, n.anchor, n.flow)  # a missing value: no text to edit, its offset differs
+        if isinstance(n, ys.Scalar):
+            return ("scalar", n.value, n.style, n.plain_implicit, n.start, n.end, *common)
+        if isinstance(n, ys.Sequence):
+            return ("seq", [node(i) for i in n.items], *common)
+        return ("map", [(node(k), node(v)) for k, v in n.pairs], *common)
+
+    return [node(r) for r in roots]
+
+
+def _assert_fast_reads_like_pure(text: str) -> None:
+    try:
+        ys._tree(text, fast=True)
+    except (YAMLError, ys.YamlError, ys._NotForLibyaml):
+        return  # parse() reads it with the pure parser
+    pure = _dump(text, fast=False)
+    if isinstance(pure, tuple):  # ("error", ...)
+        # libyaml reads some valid YAML the pure parser refuses: whitespace-only lines of growing
+        # indentation in a block scalar ("k: |\n  \n    \n"), a block scalar's blank first lines
+        # indented less than its text.  Reading more valid files is no harm.
+        return
+    assert _dump(text, fast=True) == pure, text
+
+
+def test_the_c_parser_is_installed() -> None:
+    # ruamel.yaml.clib is a dependency on CPython; without it Compose and CI files are read ten times slower
+    assert ys.FAST_PARSER
+
+
+@pytest.mark.parametrize("path", sorted(str(p) for p in (Path(__file__).parent / "fixtures").glob("*/*") if p.suffix in (".yml", ".yaml")))
+def test_the_c_parser_reads_every_yaml_fixture_like_the_pure_one(path: str) -> None:
+    with open(path, encoding="utf-8", newline="") as f:
+        _assert_fast_reads_like_pure(f.read())
+
+
+YAML_LINES = st.lists(
+    st.tuples(
+        st.sampled_from(["", "  ", "    ", "- ", "  - "]),
+        st.sampled_from(["", "", "k: ", "key:", "image: ", "script:", "'q': ", "x-a: &an "]),
+        st.lists(st.sampled_from(["a", "b:", "c: ", "- ", "'q: r'", '"x\\"y"', "[p, q]", "{k: v}", "[a:b]", "&an ", "*an", "!!str ", "!reference ", "|", ">-", "# c", " ", ":", "-", "?", "${X:-python:3.11-alpine}", "%", "@", "é", "\\", "---", "...", "%YAML 1.2", "'two", "lines'", '"\\/\\x41\\u00e9"', "!", "<<: *an", "? ", ",", "\u00a0", "\u3000"]), max_size=5),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=int(os.environ.get("PARITY_EXAMPLES", 3000)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(YAML_LINES, st.sampled_from(["\n", "\r\n"]))
+def test_the_c_parser_reads_generated_yaml_like_the_pure_one(lines, newline: str) -> None:
+    _assert_fast_reads_like_pure(newline.join(indent + key + "".join(words) for indent, key, words in lines) + newline)
