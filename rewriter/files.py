@@ -146,18 +146,17 @@ def find_targets(
     missing: list[str] = []
     for path in paths:
         if os.path.isdir(path):
-            found: Iterable[Target] = walk(path, selection, roots, on_error)
+            found: Iterable[tuple[Target, str]] = _walk(path, selection, roots, on_error)
         elif os.path.isfile(path):
             excluded = _excluded(selection.exclude, os.path.abspath(path), False)
-            real = os.path.realpath(path) if os.path.islink(path) else path
-            found = [] if excluded else [Target(real, kind_of(path) or DOCKERFILE)]
+            real = os.path.realpath(path)
+            found = [] if excluded else [(Target(real if os.path.islink(path) else path, kind_of(path) or DOCKERFILE), real)]
         else:
             missing.append(path)
             continue
-        for target in found:
-            key = os.path.realpath(target.path)
-            if key not in seen:
-                seen.add(key)
+        for target, real in found:
+            if real not in seen:
+                seen.add(real)
                 targets.append(target)
     return targets, missing
 
@@ -172,37 +171,73 @@ def walk(
     Symbolically linked folders are not walked into (so no loop), and a linked file is taken only
     when the file it names lies inside one of ``roots`` (default: ``root``).
     """
+    return (target for target, _real in _walk(root, selection, roots, on_error))
+
+
+def _walk(root: str, selection: Selection, roots: Sequence[str], on_error: Callable[[str, OSError], None] | None) -> Iterator[tuple[Target, str]]:
+    """:func:`walk`'s files, each with its real path (what tells one file reached twice).
+
+    One ``scandir`` per folder and no per-file system calls: a folder's real path is the root's
+    followed by the names walked (linked folders are not walked), so a plain file's is too."""
     top = os.path.abspath(root)
     if _excluded(selection.exclude, top, True):
         return
-    inside = [os.path.realpath(r) for r in roots] or [os.path.realpath(top)]
-    rules_of = {top: _gitignore_above(top)}
-
-    def unreadable(exc: OSError) -> None:  # a folder os.walk cannot list, shown as under ``root``
-        if on_error is not None:
-            on_error(os.path.normpath(os.path.join(root, os.path.relpath(str(exc.filename), top))), exc)
-
-    for folder, dirs, files in os.walk(top, onerror=unreadable):
-        rules = rules_of.pop(folder) + _read_patterns(os.path.join(folder, ".gitignore"), folder)
-        kept = []
-        for name in sorted(dirs):
-            path = os.path.join(folder, name)
-            if _skipped_dir(path, name) or matched(rules, path, True) or matched(selection.exclude, path, True):
+    real_top = os.path.realpath(top)
+    inside = [os.path.realpath(r) for r in roots] or [real_top]
+    pending = [(top, _gitignore_above(top))]  # folders to list, the next one last
+    while pending:
+        folder, rules = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:  # shown as under ``root``
+            if on_error is not None:
+                on_error(os.path.normpath(os.path.join(root, os.path.relpath(str(exc.filename or folder), top))), exc)
+            continue
+        names = {entry.name: entry for entry in entries}
+        if folder != top and "pyvenv.cfg" in names and names["pyvenv.cfg"].is_file():
+            continue  # a virtualenv of any name
+        if ".gitignore" in names:
+            rules = rules + _read_patterns(os.path.join(folder, ".gitignore"), folder)
+        below = folder[len(top) :]  # "" or os.sep + the names walked
+        shown_folder = os.path.normpath(os.path.join(root, below.lstrip(os.sep)))
+        subfolders = []
+        for entry in entries:
+            if not _is_folder(entry):
                 continue
-            rules_of[path] = rules
-            kept.append(name)
-        dirs[:] = kept
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            kind = _kind_in_walk(path, name, rules, selection)
+            path = os.path.join(folder, entry.name)
+            if not _skipped_dir(entry.name) and not matched(rules, path, True) and not matched(selection.exclude, path, True):
+                subfolders.append((path, rules))
+        for entry in entries:
+            if _is_folder(entry):
+                continue
+            path = os.path.join(folder, entry.name)
+            kind = _kind_in_walk(path, entry.name, rules, selection)
             if kind is None:
                 continue
-            if not os.path.islink(path):
-                yield Target(os.path.normpath(os.path.join(root, os.path.relpath(path, top))), kind)
+            if not _is_link(entry):
+                shown = entry.name if shown_folder == "." else os.path.join(shown_folder, entry.name)
+                yield Target(shown, kind), real_top + below + os.sep + entry.name
                 continue
             real = os.path.realpath(path)
             if os.path.isfile(real) and any(_within(real, r) for r in inside):
-                yield Target(real, kind)
+                yield Target(real, kind), real
+        pending.extend(reversed(subfolders))
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    """A folder, not a link to one (linked folders are never walked into: no loops)."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
 
 
 def _kind_in_walk(path: str, name: str, rules: Sequence[Pattern], selection: Selection) -> str | None:
@@ -218,10 +253,8 @@ def _kind_in_walk(path: str, name: str, rules: Sequence[Pattern], selection: Sel
     return kind
 
 
-def _skipped_dir(path: str, name: str) -> bool:
-    if name in SKIPPED_DIRS or name.endswith(".egg-info") or os.path.islink(path):
-        return True
-    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))  # a virtualenv of any name
+def _skipped_dir(name: str) -> bool:
+    return name in SKIPPED_DIRS or name.endswith(".egg-info")
 
 
 def _excluded(patterns: Sequence[Pattern], path: str, is_dir: bool) -> bool:
