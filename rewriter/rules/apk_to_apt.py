@@ -510,19 +510,52 @@ def _translate(text: str, view: View, state: StageState, options: Options, line_
         if options.cached:
             for plan in plans:
                 plan.kind = "remove"
-            if plans and len(plans) == len(script.commands):
-                return Result([], "apk's cache is a cache mount now; nothing is left to clean", run.notes)
-        removed = [p.command for p in plans if p.kind == "remove"]
+        removed = _removals(script, plans)
+        if removed and len(removed) == len(script.commands):
+            return Result([], "apk's cache is a cache mount now; nothing is left to clean", run.notes)
         return Result(_edits_for(text, view, script, plans, removed) + run.edits, "", run.notes, rules=run.rules)
     _arrange(plans, options.cached)
     placed = _place_extras(plans, run)
-    removed = [p.command for p in plans if p.kind == "remove"]
+    removed = _removals(script, plans)
     if len(removed) == len(script.commands):
         only_updates = all(p.command.words[0].value in APK and "update" in [w.value for w in p.command.words] for p in plans)
         why = "apk update alone is not needed; each translated install runs its own apt-get update" if only_updates else "nothing is left to install on Debian (see the dropped packages)"
         return Result([], why, run.notes)
     edits = _edits_for(text, view, script, plans, removed) + run.edits
     return Result(edits, "", run.notes, placed, run.definitions, run.rules)
+
+
+def _removals(script: shell.Script, plans: list[Plan]) -> list[shell.Command]:
+    """The commands to delete: those planned away, and the ``|| fallback`` after one of them, which
+    could only run when it failed.  Declines where an apk command's translation would change which
+    commands run: after ``||`` (it runs only when the command before fails, and apt-get needs an
+    update before it and list cleanup after it), or before a fallback that is not a simple command."""
+    planned = {id(p.command): p for p in plans}
+    for plan in plans:
+        if plan.kind in ("install", "upgrade", "update", "remove") and plan.command.sep_before == "||":
+            raise Decline(plan.command.start, "apk runs here only when the command before `||` fails; its apt-get translation (an update first, or nothing at all) would change what runs: translate it by hand")
+    commands = script.commands
+    removed: list[shell.Command] = []
+    for i, command in enumerate(commands):
+        plan = planned.get(id(command))
+        if plan is None or plan.kind != "remove" or command in removed:
+            continue
+        removed.append(command)
+        # "<removed> || B": B ran only when the removed command failed, which it no longer can.
+        # ("A && <removed> || B" stays "A || B": B still runs when A fails.)
+        if command.sep_after != "||" or command.sep_before == "&&":
+            continue
+        j = i + 1
+        while j < len(commands) and commands[j].sep_before == "||" and commands[j].depth == command.depth:
+            if id(commands[j]) in planned:
+                raise Decline(commands[j].start, "apk after `||`: translate it by hand")
+            removed.append(commands[j])
+            if commands[j].sep_after != "||":
+                break
+            j += 1
+        else:
+            raise Decline(command.start, "the command after `||` is a compound ({ ... } or ( ... )) that runs only when apk fails: translate it by hand")
+    return removed
 
 
 def _arrange(plans: list[Plan], cached: bool = False) -> None:
