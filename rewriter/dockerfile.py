@@ -119,6 +119,9 @@ class Logical:
 
 def parse(text: str) -> Dockerfile:
     """Read ``text`` (BOM already removed) into instructions."""
+    if "\n" not in text and "\r" in text.rstrip("\r"):
+        # Docker splits lines at LF only: to it this is one line, and the file is no Dockerfile it can build
+        raise DockerfileSyntaxError("the lines end in a carriage return alone (classic Mac line breaks), which Docker does not read as line breaks; convert the file to LF line breaks first", 1)
     lines = _split_lines(text)
     escape, directives = _read_directives(text, lines)
     instructions: list[Instruction] = []

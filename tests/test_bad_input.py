@@ -122,6 +122,8 @@ BAD_FILES = {
     "utf-16 without BOM": ("Dockerfile", ALPINE.encode("utf-16-le"), r"binary file", None),
     "binary named like a Dockerfile": ("app.Dockerfile", BINARY, r"binary file \(contains NUL bytes\)", None),
     "20 MB": ("Dockerfile", HUGE, r"larger than 10 MiB", None),
+    # BuildKit reads it as one line (and fails to build it): not a question of its parser
+    "CR line breaks": ("Dockerfile", ALPINE.replace("\n", "\r").encode(), r"line 1: the lines end in a carriage return alone", None),
     "unterminated heredoc": (
         "Dockerfile", b"FROM python:3.11-alpine\nRUN <<EOF\napk add --no-cache gcc\n", r"line 2: unterminated heredoc <<EOF$", True,
     ),
