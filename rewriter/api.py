@@ -39,6 +39,7 @@ def _fix_dockerfile(text: str, settings: Settings) -> FileResult:
     ctx = DockerfileContext(parsed, stages.analyse(parsed, settings.codename, settings.migrate_copy_targets), settings)
     result = FileResult(text, text)
     fixes = []
+    rule_of: dict[int, str] = {}  # id(fix) -> the rule that made it
     for pragma in ctx.pragmas.values():
         for rule_id in sorted(pragma.rules - {ALL_RULES} - set(RULE_IDS)):
             result.findings.append(Finding("pragma", pragma.line, f"unknown rule id `{rule_id}` in `# dockerfix: ignore=` (dockerfix --list-rules lists them)"))
@@ -47,13 +48,15 @@ def _fix_dockerfile(text: str, settings: Settings) -> FileResult:
             continue
         output = ctx.drop_ignored(rule.RULE_ID, rule.check(ctx))
         fixes.extend(output.fixes)
+        rule_of.update((id(fix), rule.RULE_ID) for fix in output.fixes)
         result.findings.extend(output.findings)
         result.changes.extend(output.changes)
         result.packages.extend(output.packages)
     new, skipped = apply_fixes(text, fixes)
-    if skipped:  # overlapping fixes from two rules: keep the first, say so
-        for fix in skipped:
-            result.findings.append(Finding("internal", ctx.line_of(fix.start), "overlapping change skipped; run dockerfix again", Severity.WARNING))
+    for fix in skipped:  # overlapping fixes from two rules: keep the first, say so (a second run would
+        # not make it either: the stage is no longer on Alpine then)
+        message = f"a change of rule {rule_of[id(fix)]} here overlaps another rule's change and was not made: make it by hand"
+        result.findings.append(Finding("internal", ctx.line_of(fix.start), message, Severity.WARNING))
     removed = sum(f.removes_instructions - f.adds_instructions for f in fixes if f not in skipped)
     changed_count = any(f.removes_instructions or f.adds_instructions for f in fixes if f not in skipped)
     _self_check(parsed, new, removed, changed_count)

@@ -222,7 +222,7 @@ class _Migration:
             self.apk_commands(sequences, strings, codenames)
         new, skipped = apply_fixes(self.text, self.fixes)
         for skipped_fix in skipped:
-            self.finding(APK_RULE, skipped_fix.start, "overlapping change skipped; run dockerfix again")
+            self.finding(APK_RULE, skipped_fix.start, "this apk command change overlaps another change and was not made: make it by hand")
         self.result.new = new
         self.result.findings.sort(key=lambda f: (f.line, f.rule))
         return self.result
