@@ -26,7 +26,7 @@ from . import __version__
 from .api import fix_text
 from .config import FORMATS, Config, ConfigError
 from .diff import unified_diff
-from .files import COMPOSE, DOCKERFILE, KINDS, Selection, Target, find_targets, kind_of, parse_patterns
+from .files import COMPOSE, DOCKERFILE, KINDS, Scope, Selection, Target, find_targets, kind_of, parse_patterns
 from .findings import FileResult, Severity
 from .report import FileReport, Totals, colour_diff, finding_line, summary_line, to_json, to_markdown, to_sarif
 from . import links
@@ -142,13 +142,13 @@ def process_file(target: Target, mode: str, settings: Settings, want_diff: bool 
 
 
 def process_target(
-    target: Target, mode: str, settings: Settings, want_diff: bool, debug: bool, follow_links: bool
+    target: Target, mode: str, settings: Settings, want_diff: bool, debug: bool, links_scope: Scope | None
 ) -> tuple[Target, FileReport, tuple[Target, ...]]:
-    """:func:`process_file`; with ``follow_links``, a Compose file's report also says which Dockerfiles
-    its services build, and those that exist come back with it."""
+    """:func:`process_file`; with a ``links_scope``, a Compose file's report also says which Dockerfiles
+    its services build, and those that exist within the scope come back with it."""
     linked: tuple[Target, ...] = ()
-    if follow_links and target.kind == COMPOSE:
-        found = links.links_of(target)
+    if links_scope is not None and target.kind == COMPOSE:
+        found = links.links_of(target, links_scope)
         if found is not None:
             notes, linked = found
             target = replace(target, notes=target.notes + notes)
@@ -328,10 +328,11 @@ def main(paths, mode, output_format, output, color, link_base, codename, migrate
         [p for p in paths if p != "-"], selection, on_error=lambda path, exc: unreadable.append((path, f"cannot read the folder: {exc.strerror or exc}"))
     )
     follow_links = settings.rule_enabled(links.RULE_ID) and (selection.kinds is None or DOCKERFILE in selection.kinds)
+    links_scope = Scope.of([p for p in paths if p != "-"], selection) if follow_links else None  # where Compose files may lead
     for path, reason in [(p, _why_not_found(p)) for p in missing] + unreadable:
         out.file(FileReport(display_path(path), kind_of(path) or DOCKERFILE, error=reason))
     try:
-        targets = _process_targets(targets, out, run_mode, settings, debug, jobs, follow_links, progress=not no_progress and sys.stderr.isatty())
+        targets = _process_targets(targets, out, run_mode, settings, debug, jobs, links_scope, progress=not no_progress and sys.stderr.isatty())
     except KeyboardInterrupt:  # writes are atomic: every file is already either unchanged or completely rewritten
         click.echo(summary_line(run_mode, out.totals), err=True)
         click.echo("dockerfix: interrupted; the files not reported above were left unchanged", err=True)
@@ -362,17 +363,18 @@ def _why_not_found(path: str) -> str:
 
 
 def _process_targets(
-    targets: list[Target], out: Output, mode: str, settings: Settings, debug: bool, jobs: int | None, follow_links: bool, progress: bool
+    targets: list[Target], out: Output, mode: str, settings: Settings, debug: bool, jobs: int | None, links_scope: Scope | None, progress: bool
 ) -> list[Target]:
     """Each target's report to ``out`` in target order, in worker processes when there are many; with
-    ``follow_links``, each Dockerfile only a Compose file names right after that Compose file.  Returns
-    the targets processed.  ``progress``: the standard error is a terminal, show a bar for many files."""
+    a ``links_scope``, each Dockerfile only a Compose file names (within the scope) right after that
+    Compose file.  Returns the targets processed.  ``progress``: the standard error is a terminal,
+    show a bar for many files."""
     processed: list[Target] = []
     in_workers = len(targets) > PARALLEL_FROM and jobs != 1
     # With --write, every link is found before any file changes (a Compose file's notes read the
     # Dockerfiles it builds); else each Compose file's links are found as it is processed, sharing its parse.
-    stream_links = follow_links and mode != "write"
-    seen = links.Seen(targets) if stream_links else None
+    stream_scope = links_scope if mode != "write" else None
+    seen = links.Seen(targets) if stream_scope is not None else None
 
     def emit(result: tuple[Target, FileReport, tuple[Target, ...]]) -> None:
         target, report, linked = result
@@ -383,21 +385,21 @@ def _process_targets(
         for dockerfile in seen.new(linked) if seen is not None else ():  # rare: a name discovery does not take
             if out.progress is not None:
                 out.progress.total += 1
-            emit(process_target(dockerfile, mode, settings, out.show_diff, debug, False))
+            emit(process_target(dockerfile, mode, settings, out.show_diff, debug, None))
 
     try:
         if not in_workers:
-            if follow_links and not stream_links:
-                targets = links.with_linked_dockerfiles(targets)
+            if links_scope is not None and stream_scope is None:
+                targets = links.with_linked_dockerfiles(targets, links_scope)
             out.progress = Progress(len(targets)) if progress and len(targets) > PROGRESS_FROM else None
             for target in targets:
-                emit(process_target(target, mode, settings, out.show_diff, debug, stream_links))
+                emit(process_target(target, mode, settings, out.show_diff, debug, stream_scope))
             return processed
         from . import parallel
 
-        with parallel.Workers(jobs or parallel.default_jobs(), mode, settings, out.show_diff, debug, stream_links) as workers:
-            if follow_links and not stream_links:
-                targets = links.with_linked_dockerfiles(targets, workers.map)
+        with parallel.Workers(jobs or parallel.default_jobs(), mode, settings, out.show_diff, debug, stream_scope) as workers:
+            if links_scope is not None and stream_scope is None:
+                targets = links.with_linked_dockerfiles(targets, links_scope, workers.map)
             out.progress = Progress(len(targets)) if progress else None  # over PARALLEL_FROM files
             workers.each(parallel.process, targets, emit)
         return processed

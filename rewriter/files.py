@@ -96,6 +96,28 @@ class Selection:
     kinds: frozenset[str] | None = None  # None: every kind
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Where a run may reach beyond the files it found: a Dockerfile a Compose file builds is processed
+    (and, with --write, rewritten) only inside the paths given, and not when an exclude pattern matches it."""
+
+    roots: tuple[str, ...]  # real paths: the folders given, and the folder of each file given
+    exclude: tuple[Pattern, ...] = ()
+
+    @classmethod
+    def of(cls, paths: Sequence[str], selection: Selection) -> Scope:
+        folders = [p if os.path.isdir(p) else os.path.dirname(p) or "." for p in paths]
+        return cls(tuple(os.path.realpath(f) for f in folders), selection.exclude)
+
+    def refuses(self, path: str) -> str | None:
+        """Why ``path`` is out of reach, or None."""
+        if not any(_within(os.path.realpath(path), root) for root in self.roots):
+            return "which is outside the paths given"
+        if _excluded(self.exclude, os.path.abspath(path), False):
+            return "which an exclude pattern skips"
+        return None
+
+
 def parse_patterns(lines: Iterable[str], base: str) -> list[Pattern]:
     """Patterns in .gitignore syntax (``!`` negation, ``/`` anchoring, trailing ``/`` for folders, ``**``).
 

@@ -7,17 +7,19 @@ Compose file is processed, the Dockerfiles its services build are processed too 
 once), and the Compose file's report says which service builds which file and what its
 build args do to the FROM lines.
 
-Refuses, with a report: a service whose Dockerfile does not exist.  Remote contexts, paths
-built by interpolation and ``dockerfile_inline`` are not followed.
+Refuses, with a report: a service whose Dockerfile does not exist, lies outside the paths
+given (a Compose file may point anywhere: ``build: ../../elsewhere``) or is excluded.  Remote
+contexts, paths built by interpolation and ``dockerfile_inline`` are not followed.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import replace
+from functools import partial
 from typing import Callable, Iterable, Sequence
 
-from .files import COMPOSE, DOCKERFILE, Target
+from .files import COMPOSE, DOCKERFILE, Scope, Target
 from .findings import Finding, Severity
 from .source import SourceError, read_source
 
@@ -27,7 +29,9 @@ SUMMARY = "Process the Dockerfiles Compose services build; report build args tha
 Links = tuple[tuple[Finding, ...], tuple[Target, ...]]  # a Compose file's notes, and the Dockerfiles it builds
 
 
-def with_linked_dockerfiles(targets: list[Target], each: Callable[[Callable[[Target], Links | None], list[Target]], Iterable[Links | None]] = map) -> list[Target]:
+def with_linked_dockerfiles(
+    targets: list[Target], scope: Scope, each: Callable[[Callable[[Target], Links | None], list[Target]], Iterable[Links | None]] = map
+) -> list[Target]:
     """``targets`` plus the Dockerfiles their Compose files build, each right after its Compose file.
 
     Compose files are read here only to find their links (their migration is done as usual); the
@@ -37,7 +41,7 @@ def with_linked_dockerfiles(targets: list[Target], each: Callable[[Callable[[Tar
     composes = [t for t in targets if t.kind == COMPOSE]
     if not composes:
         return targets
-    found = iter(each(links_of, composes))
+    found = iter(each(partial(links_of, scope=scope), composes))
     seen = Seen(targets)
     out: list[Target] = []
     for target in targets:
@@ -77,9 +81,9 @@ class Seen:
         return fresh
 
 
-def links_of(target: Target) -> Links | None:
-    """The notes for a Compose file's report, and the existing Dockerfiles its services build;
-    None when the file cannot be read."""
+def links_of(target: Target, scope: Scope) -> Links | None:
+    """The notes for a Compose file's report, and the existing Dockerfiles its services build
+    within ``scope``; None when the file cannot be read."""
     from . import compose  # ruamel.yaml is imported only when there is a Compose file
 
     try:
@@ -93,6 +97,10 @@ def links_of(target: Target) -> Links | None:
         shown = os.path.relpath(link.dockerfile_path, os.path.dirname(target.path) or ".")
         if not os.path.isfile(link.dockerfile_path):
             notes.append(Finding(RULE_ID, line, f"service {link.service} builds {shown}, which does not exist"))
+            continue
+        refused = scope.refuses(link.dockerfile_path)
+        if refused is not None:
+            notes.append(Finding(RULE_ID, line, f"service {link.service} builds {shown}, {refused}: not migrated in this run"))
             continue
         notes.append(Finding(RULE_ID, line, f"service {link.service} builds {shown}", Severity.INFO))
         if link.build_args:  # without build args, nothing to say about its FROM lines

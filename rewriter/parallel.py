@@ -24,7 +24,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Callable, Sequence, TypeVar
 
-from .files import Target
+from .files import Scope, Target
 from .report import FileReport
 from .settings import Settings
 
@@ -34,7 +34,7 @@ CHUNKS_PER_WORKER = 4  # in flight: keeps every worker busy while the main proce
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-_run: tuple[str, Settings, bool, bool, bool] | None = None  # in a worker: process_target's options
+_run: tuple[str, Settings, bool, bool, Scope | None] | None = None  # in a worker: process_target's options
 
 
 def default_jobs() -> int:
@@ -52,13 +52,13 @@ class Workers:
     """
 
     def __init__(
-        self, jobs: int, mode: str, settings: Settings, want_diff: bool, debug: bool, follow_links: bool, start_method: str | None = None
+        self, jobs: int, mode: str, settings: Settings, want_diff: bool, debug: bool, links_scope: Scope | None, start_method: str | None = None
     ) -> None:
         method = start_method or ("fork" if sys.platform == "linux" else None)
         plain = replace(settings, package_overrides=dict(settings.package_overrides))  # a mapping proxy does not pickle
         self.jobs = jobs
         self.pool = ProcessPoolExecutor(
-            jobs, multiprocessing.get_context(method), initializer=_start_worker, initargs=(mode, plain, want_diff, debug, follow_links)
+            jobs, multiprocessing.get_context(method), initializer=_start_worker, initargs=(mode, plain, want_diff, debug, links_scope)
         )
 
     def __enter__(self) -> Workers:
@@ -102,9 +102,9 @@ def _apply(function: Callable[[Item], Result], chunk: Sequence[Item]) -> list[Re
     return [function(item) for item in chunk]
 
 
-def _start_worker(mode: str, settings: Settings, want_diff: bool, debug: bool, follow_links: bool) -> None:
+def _start_worker(mode: str, settings: Settings, want_diff: bool, debug: bool, links_scope: Scope | None) -> None:
     global _run
-    _run = (mode, replace(settings, package_overrides=MappingProxyType(settings.package_overrides)), want_diff, debug, follow_links)
+    _run = (mode, replace(settings, package_overrides=MappingProxyType(settings.package_overrides)), want_diff, debug, links_scope)
     # Handlers inherited from the main process (fork) are for it alone.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in ("SIGTERM", "SIGHUP"):

@@ -64,3 +64,35 @@ def test_links_follow_the_kinds_and_rule_selection(project: Path) -> None:
     assert "Dockerfile-api" not in run("--diff", "--kinds", "compose", "docker-compose.yml", cwd=project).stdout
     ignored = run("--diff", "--ignore", "compose-build", "docker-compose.yml", cwd=project)
     assert "Dockerfile-api" not in ignored.stdout and "compose-build" not in ignored.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_compose_file_cannot_lead_a_write_outside_the_paths_given(tmp_path: Path, jobs: str) -> None:
+    """A Compose file may point anywhere (``build: ../../elsewhere``): what it builds outside the
+    paths given is reported, never rewritten."""
+    repo, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
+    (repo / "app").mkdir(parents=True)
+    elsewhere.mkdir()
+    outside = "FROM python:3.12-alpine\n"
+    (elsewhere / "Dockerfile").write_text(outside)
+    (repo / "app" / "compose.yml").write_text(f"services:\n  up:\n    build: ../../elsewhere\n  abs:\n    build:\n      context: {elsewhere}\n")
+    many = [str(repo / "app" / f"{n}.Dockerfile") for n in range(250)] if jobs == "2" else []  # enough for workers
+    for path in many:
+        Path(path).write_text("FROM python:3.12-slim\n")
+    done = run("--write", "--jobs", jobs, "app", cwd=repo)
+    assert done.returncode == 0, done.stderr
+    assert (elsewhere / "Dockerfile").read_text() == outside
+    assert "app/compose.yml:2: compose-build: service up builds ../../elsewhere/Dockerfile, which is outside the paths given: not migrated in this run" in done.stderr
+    assert "app/compose.yml:4: compose-build: service abs builds ../../elsewhere/Dockerfile, which is outside the paths given" in done.stderr
+
+
+@pytest.mark.parametrize("mode", ["--write", "--diff"])
+def test_a_compose_file_does_not_bring_in_an_excluded_dockerfile(project: Path, mode: str) -> None:
+    before = (project / "web" / "Dockerfile").read_text()
+    done = run(mode, "--exclude", "web/", ".", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert (project / "web" / "Dockerfile").read_text() == before
+    assert "web/Dockerfile" not in done.stdout
+    assert "docker-compose.yml:8: compose-build: service web builds web/Dockerfile, which an exclude pattern skips: not migrated in this run" in done.stderr
+    migrated = "+++ b/docker/Dockerfile-api" in done.stdout if mode == "--diff" else "slim" in (project / "docker" / "Dockerfile-api").read_text()
+    assert migrated  # the links that are not excluded are still followed

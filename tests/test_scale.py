@@ -16,7 +16,7 @@ import pytest
 
 from rewriter import parallel
 from rewriter.cli import process_target
-from rewriter.files import find_targets
+from rewriter.files import Scope, Selection, find_targets
 from rewriter.settings import Settings
 
 ROOT = Path(__file__).parent.parent
@@ -89,11 +89,14 @@ def test_write_with_worker_processes_writes_what_one_process_writes(tmp_path: Pa
 
 def test_spawned_workers_give_the_same_reports(files: Path) -> None:
     """Where fork is not the start method (macOS, Windows), the workers import everything themselves."""
-    targets, _ = find_targets([str(files / "org-00" / "repo-0000"), str(files / "linked")])
+    paths = [str(files / "org-00" / "repo-0000"), str(files / "linked")]
+    targets, _ = find_targets(paths)
+    scope = Scope.of(paths, Selection())
     settings = Settings(package_overrides=MappingProxyType({"gcc": "gcc-12"}))  # as the command line makes them
-    expected = [process_target(t, "diff", settings, True, False, True) for t in targets]
+    expected = [process_target(t, "diff", settings, True, False, scope) for t in targets]
+    assert any(linked for _, _, linked in expected)
     got: list = []
-    with parallel.Workers(2, "diff", settings, True, False, True, start_method="spawn") as workers:
+    with parallel.Workers(2, "diff", settings, True, False, scope, start_method="spawn") as workers:
         workers.each(parallel.process, targets, got.append)
     assert got == expected
 
@@ -103,7 +106,7 @@ def test_a_bounded_number_of_items_is_in_flight() -> None:
     items = list(range(-2000, 2000))
     out: list[int] = []
     most = 0
-    with parallel.Workers(2, "check", Settings(), False, False, False) as workers:
+    with parallel.Workers(2, "check", Settings(), False, False, None) as workers:
         submitted = 0
         submit = workers.pool.submit
 
