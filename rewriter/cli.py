@@ -28,6 +28,7 @@ from .config import FORMATS, Config, ConfigError
 from .diff import unified_diff
 from .files import COMPOSE, DOCKERFILE, KINDS, Scope, Selection, Target, find_targets, kind_of, parse_patterns
 from .findings import FileResult, Severity
+from .packages import bad_debian_names
 from .report import FileReport, Totals, colour_diff, finding_line, summary_line, to_json, to_markdown, to_sarif
 from . import links
 from .rules import OTHER_RULES, RULE_IDS
@@ -59,6 +60,9 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
         if not eq or not apk.strip():
             raise click.BadParameter(f"{value!r}: expected APK=DEBIAN (DEBIAN may be empty to drop, or several names separated by commas)", param_hint="--map")
         mapping[apk.strip()] = " ".join(deb.replace(",", " ").split())
+        bad = bad_debian_names(mapping[apk.strip()])
+        if bad:
+            raise click.BadParameter(f"{value!r}: {bad[0]!r} is not a Debian package name (lower case letters, digits, '+', '-', '.')", param_hint="--map")
     return mapping
 
 

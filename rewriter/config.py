@@ -20,6 +20,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from .files import KINDS
+from .packages import bad_debian_names
 from .rules import RULE_IDS
 from .settings import CODENAMES
 
@@ -159,6 +160,9 @@ def _packages(value: Any, where: str) -> Mapping[str, str]:
         else:
             raise ConfigError(f"{where}.{apk}: expected a Debian name or a list of names, got {_type(debian)}")
         packages[apk] = " ".join(names)
+        bad = bad_debian_names(packages[apk])
+        if bad:
+            raise ConfigError(f"{where}.{apk}: {bad[0]!r} is not a Debian package name (lower case letters, digits, '+', '-', '.')")
     return MappingProxyType(packages)
 
 

@@ -80,6 +80,16 @@ def _debian_names() -> dict[str, frozenset[str]]:
     return names
 
 
+# Debian Policy 5.6.7: lower case letters, digits, + - and ., at least two characters, starting
+# alphanumeric.  A user's override goes into a RUN line as it is, so nothing else may pass.
+DEBIAN_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]+")
+
+
+def bad_debian_names(names: str) -> list[str]:
+    """The words of a user's override (space separated) that are not Debian package names."""
+    return [name for name in names.split() if not DEBIAN_NAME.fullmatch(name)]
+
+
 def lookup(
     alpine_name: str, codename: str, overrides: Mapping[str, str] | None = None
 ) -> PackageDecision:

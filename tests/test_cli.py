@@ -74,8 +74,11 @@ def test_exit_codes(tmp_path: Path, situation: str, mode: str) -> None:
 @pytest.mark.parametrize("mode", ["--diff", "--write", "--check"])
 @pytest.mark.parametrize(
     "args",
-    [["--no-such-option", "."], ["--codename", "potato", "."], [], ["--format", "json", "--diff", "."], ["--select", "nope", "."]],
-    ids=["unknown option", "bad value", "no path", "two things on stdout", "unknown rule"],
+    [
+        ["--no-such-option", "."], ["--codename", "potato", "."], [], ["--format", "json", "--diff", "."], ["--select", "nope", "."],
+        ["--map", "gcc=gcc;rm -rf /", "."], ["--map", "gcc=GCC", "."],
+    ],
+    ids=["unknown option", "bad value", "no path", "two things on stdout", "unknown rule", "shell text as a package", "not a Debian name"],
 )
 def test_usage_errors_exit_2_and_touch_nothing(tmp_path: Path, mode: str, args: list[str]) -> None:
     project(tmp_path, {"Dockerfile": ALPINE})
@@ -175,7 +178,7 @@ def test_explain_package_every_codename_and_unknown_names(tmp_path: Path) -> Non
 
 
 def test_explain_package_uses_the_configuration_and_map(tmp_path: Path) -> None:
-    project(tmp_path, {".dockerfix.toml": "[packages]\nlibfoo = ['libfoo1', 'libfoo-dev']\nlibbar = 'x'\n"})
+    project(tmp_path, {".dockerfix.toml": "[packages]\nlibfoo = ['libfoo1', 'libfoo-dev']\nlibbar = 'libbaz'\n"})
     done = dockerfix("explain-package", "libfoo", "libbar", "--codename", "trixie", "--map", "libbar=", cwd=tmp_path)
     assert done.returncode == 0
     assert done.stdout.decode().splitlines() == [

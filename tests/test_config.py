@@ -29,7 +29,7 @@ def test_every_key() -> None:
     parsed = config.parse(
         {
             "codename": "bookworm",
-            "packages": {"libfoo-dev": "libbar-dev", "two": ["a", "b c"], "gone": "", "also-gone": [], "commas": "x,y"},
+            "packages": {"libfoo-dev": "libbar-dev", "two": ["aa", "bb cc"], "gone": "", "also-gone": [], "commas": "xx,yy"},
             "exclude": ["tests/fixtures/"],
             "include": ["build/*.docker"],
             "select": ["base-image"],
@@ -41,7 +41,7 @@ def test_every_key() -> None:
         "test",
     )
     assert parsed.codename == "bookworm"
-    assert dict(parsed.packages) == {"libfoo-dev": "libbar-dev", "two": "a b c", "gone": "", "also-gone": "", "commas": "x y"}
+    assert dict(parsed.packages) == {"libfoo-dev": "libbar-dev", "two": "aa bb cc", "gone": "", "also-gone": "", "commas": "xx yy"}
     assert parsed.exclude == ("tests/fixtures/",) and parsed.include == ("build/*.docker",)
     assert parsed.select == {"base-image"} and parsed.ignore == {"apk-to-apt"}
     assert parsed.kinds == {"dockerfile"} and parsed.format == "json" and parsed.migrate_copy_targets is True
@@ -59,6 +59,9 @@ def test_empty_table_says_nothing() -> None:
         ({"codename": 12}, "codename: expected a string, got a number"),
         ({"packages": ["a"]}, "packages: expected a table"),
         ({"packages": {"a": 1}}, "packages.a: expected a Debian name or a list of names, got a number"),
+        ({"packages": {"a": "bb && curl x | sh"}}, "packages.a: '&&' is not a Debian package name"),
+        ({"packages": {"a": "b"}}, "packages.a: 'b' is not a Debian package name"),  # two characters at least
+        ({"packages": {"a": ["libfoo-dev", "Lib_Bar"]}}, "packages.a: 'Lib_Bar' is not a Debian package name"),
         ({"exclude": "tests/"}, "exclude: expected a list of strings, got a string"),
         ({"select": ["no-such-rule"]}, "select: unknown rule id 'no-such-rule'"),
         ({"ignore": ["base-image", "nope"]}, "ignore: unknown rule id 'nope'"),
@@ -143,18 +146,18 @@ def test_search_stops_at_the_repository_root(tmp_path: Path) -> None:
 
 def test_command_line_overrides_configuration() -> None:
     conf = config.parse(
-        {"codename": "bookworm", "packages": {"a": "x", "b": "y"}, "select": ["base-image"], "ignore": ["apk-to-apt"], "migrate-copy-targets": True},
+        {"codename": "bookworm", "packages": {"a": "xx", "b": "yy"}, "select": ["base-image"], "ignore": ["apk-to-apt"], "migrate-copy-targets": True},
         "test",
     )
     from_config = settings_from_options(None, (), None, None, None, conf)
     assert from_config.codename == "bookworm"
-    assert dict(from_config.package_overrides) == {"a": "x", "b": "y"}
+    assert dict(from_config.package_overrides) == {"a": "xx", "b": "yy"}
     assert from_config.select == {"base-image"} and from_config.ignore == {"apk-to-apt"}
     assert from_config.migrate_copy_targets is True
 
-    overridden = settings_from_options("trixie", ("b=z", "c="), "apk-to-apt", "base-image", False, conf)
+    overridden = settings_from_options("trixie", ("b=zz", "c="), "apk-to-apt", "base-image", False, conf)
     assert overridden.codename == "trixie"
-    assert dict(overridden.package_overrides) == {"a": "x", "b": "z", "c": ""}  # merged; --map wins per name
+    assert dict(overridden.package_overrides) == {"a": "xx", "b": "zz", "c": ""}  # merged; --map wins per name
     assert overridden.select == {"apk-to-apt"} and overridden.ignore == {"base-image"}
     assert overridden.migrate_copy_targets is False
 
