@@ -422,7 +422,16 @@ def _wheels_data(targets: list[Target], settings: Settings, offline: bool) -> di
 
 
 def _check_streams(fmt: str, output: str | None, mode: str | None, paths: tuple[str, ...]) -> None:
-    """Standard output carries one thing: the diff, the filtered text, or the report."""
+    """Standard output carries one thing: the diff, the filtered text, or the report; and the report
+    file can be written (known before --write changes anything)."""
+    if "" in paths:
+        raise click.UsageError("an empty PATH (an unset variable?); use '.' for the current folder")
+    if paths.count("-") > 1:
+        raise click.UsageError("'-' (standard input) given more than once")
+    if "-" in paths and len(paths) > 1 and mode is None and fmt == "text":
+        raise click.UsageError("'-' with other paths: the migrated text of standard input and the diffs would both go to standard output; add --diff, --check or --write")
+    if output not in (None, "-"):
+        _check_writable(output)
     if fmt == "text":
         if output is not None:
             raise click.UsageError("--output is for --format json, sarif or markdown")
@@ -433,6 +442,16 @@ def _check_streams(fmt: str, output: str | None, mode: str | None, paths: tuple[
         if mode == "write" and "-" in paths:
             raise click.UsageError(f"--write on standard input with --format {fmt}: the text and the report would both go to standard output; use --output FILE")
 
+
+
+def _check_writable(output: str) -> None:
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise click.UsageError(f"--output {output}: the folder {folder} does not exist")
+    if os.path.isdir(output):
+        raise click.UsageError(f"--output {output}: is a folder")
+    if not os.access(output if os.path.exists(output) else folder, os.W_OK):
+        raise click.UsageError(f"--output {output}: cannot be written")
 
 
 def _reproducing_options(codename, migrate_copy_targets, package_map, select, ignore, exclude, include, kinds, config_path, prune_build_deps=False) -> list[str]:

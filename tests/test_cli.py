@@ -76,15 +76,27 @@ def test_exit_codes(tmp_path: Path, situation: str, mode: str) -> None:
     "args",
     [
         ["--no-such-option", "."], ["--codename", "potato", "."], [], ["--format", "json", "--diff", "."], ["--select", "nope", "."],
-        ["--map", "gcc=gcc;rm -rf /", "."], ["--map", "gcc=GCC", "."],
+        ["--map", "gcc=gcc;rm -rf /", "."], ["--map", "gcc=GCC", "."], [".", ""], ["-", "-"],
+        ["--format", "json", "--output", "missing/report.json", "."], ["--format", "markdown", "--output", "Dockerfile/x.md", "."],
     ],
-    ids=["unknown option", "bad value", "no path", "two things on stdout", "unknown rule", "shell text as a package", "not a Debian name"],
+    ids=[
+        "unknown option", "bad value", "no path", "two things on stdout", "unknown rule", "shell text as a package",
+        "not a Debian name", "empty path", "stdin twice", "report folder missing", "report under a file",
+    ],
 )
 def test_usage_errors_exit_2_and_touch_nothing(tmp_path: Path, mode: str, args: list[str]) -> None:
     project(tmp_path, {"Dockerfile": ALPINE})
     done = dockerfix(*([mode] if "--diff" not in args else []), *args, cwd=tmp_path)
     assert done.returncode == 2, done.stderr.decode()
     assert (tmp_path / "Dockerfile").read_text() == ALPINE
+
+
+def test_stdin_as_a_filter_stands_alone(tmp_path: Path) -> None:
+    project(tmp_path, {"Dockerfile": ALPINE})
+    done = dockerfix("-", "Dockerfile", cwd=tmp_path, stdin=ALPINE.encode())
+    assert done.returncode == 2 and b"'-' with other paths" in done.stderr and done.stdout == b""
+    done = dockerfix("--diff", "-", "Dockerfile", cwd=tmp_path, stdin=ALPINE.encode())
+    assert done.returncode == 0 and done.stdout.count(b"+FROM python:3.8-slim-bookworm") == 2
 
 
 def test_a_bad_configuration_exits_2(tmp_path: Path) -> None:
