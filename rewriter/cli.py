@@ -187,8 +187,8 @@ def _migrate(text: str, kind: str, settings: Settings, debug: bool) -> FileResul
 class Output:
     """Shows each file's report as it comes (text) or keeps it for the final report (other formats)."""
 
-    def __init__(self, fmt: str, quiet: bool, colour: bool, show_diff: bool) -> None:
-        self.fmt, self.quiet, self.colour, self.show_diff = fmt, quiet, colour, show_diff
+    def __init__(self, fmt: str, quiet: bool, colour: bool, show_diff: bool, mode: str = "diff") -> None:
+        self.fmt, self.quiet, self.colour, self.show_diff, self.mode = fmt, quiet, colour, show_diff, mode
         self.totals = Totals()
         self.kept: list[FileReport] = []
         self.progress: Progress | None = None
@@ -197,11 +197,15 @@ class Output:
         if self.quiet:
             report = replace(report, findings=tuple(f for f in report.findings if f.severity is not Severity.INFO))
         self.totals.add(report)
-        if self.progress is not None and (report.error or (report.diff and self.show_diff) or (report.findings and self.fmt == "text")):
+        # without a diff, --check and --write name the files (a pre-commit user sees which one failed)
+        named = self.fmt == "text" and ((self.mode == "check" and report.changed) or report.written)
+        if self.progress is not None and (report.error or (report.diff and self.show_diff) or (report.findings and self.fmt == "text") or named):
             self.progress.clear()  # the lines below take its place; it is drawn again under them
         if self.fmt == "text":
             for finding in report.findings:
                 click.echo(finding_line(report.path, finding), err=True)
+        if named:
+            click.echo(f"{'migrated' if report.written else 'would migrate'} {report.path}", err=True)
         if report.error:
             click.echo(f"{report.path}: error: {report.error}", err=True)
         if report.diff and self.show_diff:
@@ -318,7 +322,7 @@ def main(paths, mode, output_format, output, color, link_base, codename, migrate
     fmt = output_format or config.format or "text"
     _check_streams(fmt, output, mode, paths)
     run_mode = mode or ("write" if fmt == "text" and paths == ("-",) else "diff")
-    out = Output(fmt, quiet, _use_colour(color), show_diff=run_mode == "diff" and (fmt == "text" or mode == "diff"))
+    out = Output(fmt, quiet, _use_colour(color), show_diff=run_mode == "diff" and (fmt == "text" or mode == "diff"), mode=run_mode)
 
     if "-" in paths:  # a filter: without a mode flag, the migrated text goes to stdout
         stdin_mode = mode or ("write" if fmt == "text" else "diff")

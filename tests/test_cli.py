@@ -91,6 +91,15 @@ def test_usage_errors_exit_2_and_touch_nothing(tmp_path: Path, mode: str, args: 
     assert (tmp_path / "Dockerfile").read_text() == ALPINE
 
 
+@pytest.mark.parametrize("mode, line", [("--check", b"would migrate sub/Dockerfile\n"), ("--write", b"migrated sub/Dockerfile\n")])
+def test_check_and_write_name_the_files_they_would_change_or_changed(tmp_path: Path, mode: str, line: bytes) -> None:
+    project(tmp_path, {"sub/Dockerfile": ALPINE, "ok/Dockerfile": "FROM python:3.12-slim\n"})
+    done = dockerfix(mode, ".", cwd=tmp_path)
+    assert line in done.stderr
+    assert b"ok/Dockerfile" not in done.stderr  # unchanged files are not named
+    assert b"sub/Dockerfile" not in dockerfix("--diff", "ok", cwd=tmp_path).stderr
+
+
 def test_stdin_as_a_filter_stands_alone(tmp_path: Path) -> None:
     project(tmp_path, {"Dockerfile": ALPINE})
     done = dockerfix("-", "Dockerfile", cwd=tmp_path, stdin=ALPINE.encode())
