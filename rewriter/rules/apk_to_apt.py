@@ -510,52 +510,71 @@ def _translate(text: str, view: View, state: StageState, options: Options, line_
         if options.cached:
             for plan in plans:
                 plan.kind = "remove"
-        removed = _removals(script, plans)
+        removed, made_true = _removals(script, plans)
         if removed and len(removed) == len(script.commands):
             return Result([], "apk's cache is a cache mount now; nothing is left to clean", run.notes)
-        return Result(_edits_for(text, view, script, plans, removed) + run.edits, "", run.notes, rules=run.rules)
+        return Result(_edits_for(text, view, script, plans, removed, made_true) + run.edits, "", run.notes, rules=run.rules)
     _arrange(plans, options.cached)
     placed = _place_extras(plans, run)
-    removed = _removals(script, plans)
-    if len(removed) == len(script.commands):
-        only_updates = all(p.command.words[0].value in APK and "update" in [w.value for w in p.command.words] for p in plans)
+    removed, made_true = _removals(script, plans)
+    cleanups = {id(p.command) for p in plans if p.kind == "cleanup"}
+    if all(c in removed or id(c) in cleanups for c in script.commands):  # nothing left but cleaning up after nothing
+        only_updates = all(p.command.words[0].value in APK and "update" in [w.value for w in p.command.words] for p in plans if p.kind != "cleanup")
         why = "apk update alone is not needed; each translated install runs its own apt-get update" if only_updates else "nothing is left to install on Debian (see the dropped packages)"
         return Result([], why, run.notes)
-    edits = _edits_for(text, view, script, plans, removed) + run.edits
+    edits = _edits_for(text, view, script, plans, removed, made_true) + run.edits
     return Result(edits, "", run.notes, placed, run.definitions, run.rules)
 
 
-def _removals(script: shell.Script, plans: list[Plan]) -> list[shell.Command]:
-    """The commands to delete: those planned away, and the ``|| fallback`` after one of them, which
-    could only run when it failed.  Declines where an apk command's translation would change which
-    commands run: after ``||`` (it runs only when the command before fails, and apt-get needs an
-    update before it and list cleanup after it), or before a fallback that is not a simple command."""
-    planned = {id(p.command): p for p in plans}
+def _removals(script: shell.Script, plans: list[Plan]) -> tuple[list[shell.Command], shell.Command | None]:
+    """The commands to delete, and the one (if any) to replace with ``true``.
+
+    A command planned away reads as ``true`` in its and-or list: ``A && <gone>`` is ``A``, and
+    ``<gone> || B`` never runs B, so B goes too.  When the script's last list goes entirely, the
+    one before it would decide the RUN's exit status instead: its first command becomes ``true``.
+    Declines where that cannot be said in the text: an apk command after ``||`` (it runs only when
+    the command before fails; apt-get needs an update before it) or a compound fallback."""
     for plan in plans:
         if plan.kind in ("install", "upgrade", "update", "remove") and plan.command.sep_before == "||":
             raise Decline(plan.command.start, "apk runs here only when the command before `||` fails; its apt-get translation (an update first, or nothing at all) would change what runs: translate it by hand")
+    planned = {id(p.command) for p in plans}
+    gone = {id(p.command) for p in plans if p.kind == "remove"}
     commands = script.commands
     removed: list[shell.Command] = []
+    for members in _and_or_lists(commands):
+        constant = None  # None: nothing yet; True: the list so far is `true`; False: it runs a command
+        for command in members:
+            if constant and command.sep_before == "||":  # a fallback of commands that cannot fail
+                if id(command) in planned and id(command) not in gone:
+                    raise Decline(command.start, "apk after `||`: translate it by hand")
+                removed.append(command)
+            elif id(command) in gone:
+                removed.append(command)
+                constant = constant is not False
+            else:
+                constant = False
+        last = members[-1]
+        if constant and last.sep_after == "||":  # the fallback is a compound: no span to delete
+            raise Decline(last.start, "the command after `||` is a compound ({ ... } or ( ... )) that runs only when apk fails: translate it by hand")
+    made_true = None
+    final = _and_or_lists(commands)[-1] if commands else []
+    kept = [c for c in commands if c not in removed]
+    if final and kept and all(c in removed for c in final) and final[0].sep_before is not None:
+        made_true = final[0]
+        removed.remove(made_true)
+    return removed, made_true
+
+
+def _and_or_lists(commands: Sequence[shell.Command]) -> list[list[shell.Command]]:
+    """The commands grouped by and-or list (``a && b || c``); a compound ends a group."""
+    lists: list[list[shell.Command]] = []
     for i, command in enumerate(commands):
-        plan = planned.get(id(command))
-        if plan is None or plan.kind != "remove" or command in removed:
-            continue
-        removed.append(command)
-        # "<removed> || B": B ran only when the removed command failed, which it no longer can.
-        # ("A && <removed> || B" stays "A || B": B still runs when A fails.)
-        if command.sep_after != "||" or command.sep_before == "&&":
-            continue
-        j = i + 1
-        while j < len(commands) and commands[j].sep_before == "||" and commands[j].depth == command.depth:
-            if id(commands[j]) in planned:
-                raise Decline(commands[j].start, "apk after `||`: translate it by hand")
-            removed.append(commands[j])
-            if commands[j].sep_after != "||":
-                break
-            j += 1
+        joined = i > 0 and command.sep_before in ("&&", "||") and commands[i - 1].sep_after == command.sep_before and commands[i - 1].depth == command.depth
+        if joined:
+            lists[-1].append(command)
         else:
-            raise Decline(command.start, "the command after `||` is a compound ({ ... } or ( ... )) that runs only when apk fails: translate it by hand")
-    return removed
+            lists.append([command])
+    return lists
 
 
 def _arrange(plans: list[Plan], cached: bool = False) -> None:
@@ -580,6 +599,9 @@ def _arrange(plans: list[Plan], cached: bool = False) -> None:
     if cached:
         return
     last = max(i for i, p in enumerate(plans) if p.kind in ("install", "upgrade", "purge", "update"))
+    for plan in plans[:last]:
+        if plan.kind == "cleanup":  # deleting the lists before a later install would make it fail
+            plan.kind = "remove"
     if not any(p.kind == "cleanup" for p in plans[last + 1 :]):
         plans[last].cleanup_after = True
 
@@ -982,8 +1004,13 @@ def _has_comment_line(text: str, start: int, end: int) -> bool:
     return any(m.start() > start for m in _COMMENT_LINE.finditer(text, start, end))
 
 
-def _edits_for(text: str, view: View, script, plans: list[Plan], removed: list) -> list[Edit]:
+def _edits_for(text: str, view: View, script, plans: list[Plan], removed: list, made_true: shell.Command | None = None) -> list[Edit]:
     edits: list[Edit] = []
+    if made_true is not None:  # the script's last list goes, but its exit status stays the RUN's: `true`
+        start, end = view.span(made_true.start, _own_end(view.text, made_true.start, made_true.end))
+        if _has_comment_line(text, start, end):
+            raise Decline(made_true.start, "a comment line sits inside the commands to remove: translate it by hand")
+        edits.append(Edit(start, end, "true"))
     commands = list(script.commands)
     removed_ids = {id(c) for c in removed}
     position = 0
@@ -997,7 +1024,7 @@ def _edits_for(text: str, view: View, script, plans: list[Plan], removed: list) 
         last = commands[position - 1]
         edits.append(_remove_commands(text, view, first, last))
     for plan in plans:
-        if id(plan.command) in removed_ids:
+        if id(plan.command) in removed_ids or plan.command is made_true:
             continue
         edits.extend(_word_edits(text, view, plan))
         if plan.cleanup_after:
