@@ -142,7 +142,8 @@ def process_file(target: Target, mode: str, settings: Settings, want_diff: bool 
         except SourceError as exc:
             return replace(FileReport.of(shown, target.kind, result), changed=False, error=str(exc))
         return FileReport.of(shown, target.kind, result, written=True)
-    return FileReport.of(shown, target.kind, result, diff=unified_diff(result.old, result.new, shown) if want_diff else "")
+    diff = unified_diff(source.with_bom(result.old), source.with_bom(result.new), shown) if want_diff else ""
+    return FileReport.of(shown, target.kind, result, diff=diff)
 
 
 def process_target(
@@ -168,7 +169,7 @@ def process_stdin(raw: bytes, name: str, mode: str, settings: Settings, want_dif
     except SourceError as exc:
         return FileReport(name, kind, error=str(exc)), raw if mode == "write" else None
     result = _migrate(source.text, kind, settings, debug)
-    diff = unified_diff(result.old, result.new, name) if want_diff else ""
+    diff = unified_diff(source.with_bom(result.old), source.with_bom(result.new), name) if want_diff else ""
     out = (raw if result.error else source.encode(result.new)) if mode == "write" else None
     return FileReport.of(name, kind, result, diff=diff), out
 

@@ -40,8 +40,12 @@ class Source:
     bom: bool
     raw: bytes  # the bytes as read, to notice a file that changed before we write
 
+    def with_bom(self, text: str) -> str:
+        """The text as the file holds it (a diff must show the BOM for ``git apply`` to match line 1)."""
+        return (BOM if self.bom else "") + text
+
     def encode(self, text: str) -> bytes:
-        return ((BOM if self.bom else "") + text).encode("utf-8")
+        return self.with_bom(text).encode("utf-8")
 
 
 def decode(raw: bytes) -> Source:

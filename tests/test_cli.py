@@ -352,3 +352,24 @@ def test_action_script_with_nothing_to_do_and_with_errors(tmp_path: Path) -> Non
     done, outputs = run_action(broken, tmp_path)
     assert done.returncode == 123 and outputs["exit-code"] == "123" and outputs["changed-files"] == "1"
     assert "could not process" in outputs["body"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [ALPINE.encode(), b"\xef\xbb\xbf" + ALPINE.encode(), ALPINE.replace("\n", "\r\n").encode(), ALPINE.rstrip("\n").encode()],
+    ids=["plain", "BOM", "CRLF", "no final newline"],
+)
+def test_the_diff_applies_with_git_apply_and_gives_what_write_gives(tmp_path: Path, content: bytes) -> None:
+    from unidiff import PatchSet
+
+    for name in ("applied", "written"):
+        project(tmp_path / name, {"app/Dockerfile": content})
+        subprocess.run(["git", "init", "-q"], cwd=tmp_path / name, check=True)
+    diff = dockerfix("--diff", ".", cwd=tmp_path / "applied").stdout
+    [patched] = PatchSet(diff.decode("utf-8"))
+    assert (patched.source_file, patched.target_file) == ("a/app/Dockerfile", "b/app/Dockerfile")
+    (tmp_path / "patch").write_bytes(diff)
+    applied = subprocess.run(["git", "apply", str(tmp_path / "patch")], cwd=tmp_path / "applied", capture_output=True)
+    assert applied.returncode == 0, applied.stderr
+    assert dockerfix("--write", ".", cwd=tmp_path / "written").returncode == 0
+    assert (tmp_path / "applied" / "app" / "Dockerfile").read_bytes() == (tmp_path / "written" / "app" / "Dockerfile").read_bytes() != content
