@@ -233,7 +233,9 @@ def test_hook_definition() -> None:
     ["Dockerfile", "svc/Dockerfile.prod", "svc/app.dockerfile", "Containerfile", "x.containerfile", "DOCKERFILE",
      "tools/build.py", "docker-compose.yml", "deploy/compose.override.yaml", ".github/workflows/ci.yml",
      ".gitlab-ci.yml", "ci/jobs.gitlab-ci.yaml", "README.md", "Dockerfilex", "x.yml", "composer.json",
-     "mycompose.yml", "workflows/ci.yml", ".github/workflows/sub/x.yml", "requirements.txt"],
+     "mycompose.yml", "workflows/ci.yml", ".github/workflows/sub/x.yml", "requirements.txt", "composer.yml",
+     "docker-composer.yml", "composeX.yaml", "app.compose.yml", "prod-compose.yaml", "compose.yaml", "Compose-Dev.YML",
+     "svc/compose_test.yml", "compose.yml.bak", "dockerfile.py"],
 )
 def test_hook_files_match_what_dockerfix_reads(name: str) -> None:
     """The hook's `files` regex and kind_of must agree, or the hook skips files or feeds it others."""
