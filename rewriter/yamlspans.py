@@ -140,9 +140,10 @@ except ImportError:  # another Python implementation: the pure parser reads ever
 FAST_PARSER = CParser is not None
 # Texts libyaml (YAML 1.1) reads otherwise than the pure parser (YAML 1.2): a byte order mark
 # (libyaml's offsets skip it), NEL and the Unicode line and paragraph separators (line breaks in
-# YAML 1.1 only), tabs (libyaml takes some that YAML 1.2 refuses), a document end marker ``...``
-# (libyaml also ends a block scalar there).  tests/test_yamlspans.py compares the two parsers.
-_PURE_ONLY = re.compile("[\ufeff\x85\u2028\u2029\t]|^[.][.][.]", re.MULTILINE)
+# YAML 1.1 only), a document end marker ``...`` (libyaml also ends a block scalar there).
+# tests/test_yamlspans.py compares the two parsers.  (Tabs that YAML allows as blanks, which the
+# pure parser refuses, libyaml reads, as Compose's own parser does.)
+_PURE_ONLY = re.compile("[\ufeff\x85\u2028\u2029]|^[.][.][.]", re.MULTILINE)
 # What libyaml reads otherwise, seen only once parsed: tags beyond plain ``!name`` and ``!!name``,
 # a comment right after a block scalar's indicator (``|#``), a document that is not a mapping.
 _PLAIN_TAG = re.compile(r"tag:yaml\.org,2002:[A-Za-z]+|![A-Za-z0-9_-]+")
@@ -596,6 +597,8 @@ def _encode(text: str, scalar: Scalar, where: Layout, start: int, end: int, repl
     after = text[end] if end < scalar.end else ""
     window = before + replacement + after
     if ": " in window or ":\t" in window or " #" in window or "\t#" in window:
+        return None
+    if "\t" in replacement:  # YAML allows a tab in a plain scalar, but not every reader does (ruamel's pure parser)
         return None
     if not after and (window.endswith((":", " ", "\t")) or not window):
         return None

@@ -240,3 +240,11 @@ def test_a_build_arg_from_the_environment_cannot_be_checked() -> None:
     assert arg_overrides_report(DOCKERFILE, {"BASE": None, "NODE": None}) == [
         "FROM on line 6: build arg BASE takes its value from the environment; dockerfix cannot tell which image it selects"
     ]
+
+
+def test_tabs_yaml_allows_as_blanks_do_not_stop_the_migration() -> None:
+    """ruamel.yaml's pure parser refuses a tab before a comment or after `key:`; YAML (and Compose) do not."""
+    text = "services:\n  web:\n    image: python:3.11-alpine\t# pinned\n    command:\tpython app.py\n"
+    result = fix_text(text, COMPOSE)
+    assert result.error is None
+    assert result.new == text.replace("python:3.11-alpine", "python:3.11-slim-trixie")

@@ -420,7 +420,7 @@ YAML_LINES = st.lists(
     st.tuples(
         st.sampled_from(["", "  ", "    ", "- ", "  - "]),
         st.sampled_from(["", "", "k: ", "key:", "image: ", "script:", "'q': ", "x-a: &an "]),
-        st.lists(st.sampled_from(["a", "b:", "c: ", "- ", "'q: r'", '"x\\"y"', "[p, q]", "{k: v}", "[a:b]", "&an ", "*an", "!!str ", "!reference ", "|", ">-", "# c", " ", ":", "-", "?", "${X:-python:3.11-alpine}", "%", "@", "é", "\\", "---", "...", "%YAML 1.2", "'two", "lines'", '"\\/\\x41\\u00e9"', "!", "<<: *an", "? ", ",", "\u00a0", "\u3000"]), max_size=5),
+        st.lists(st.sampled_from(["a", "b:", "c: ", "- ", "'q: r'", '"x\\"y"', "[p, q]", "{k: v}", "[a:b]", "&an ", "*an", "!!str ", "!reference ", "|", ">-", "# c", " ", ":", "-", "?", "${X:-python:3.11-alpine}", "%", "@", "é", "\\", "---", "...", "%YAML 1.2", "'two", "lines'", '"\\/\\x41\\u00e9"', "!", "<<: *an", "? ", ",", "\u00a0", "\u3000", "\t", " \t# t"]), max_size=5),
     ),
     min_size=1,
     max_size=8,
