@@ -129,6 +129,11 @@ class ListVariable:
     start: int  # the defining instruction's start offset
     words: tuple[tuple[str, int, int], ...]  # each value word and its span in the file
 
+    @property
+    def key(self) -> tuple[int, str]:
+        """One ARG or ENV may define several lists (``ENV A="..." B="..."``)."""
+        return self.start, self.name
+
 
 @dataclass
 class Options:
@@ -141,7 +146,7 @@ class Options:
     cached: bool = False  # apk's cache is a cache mount: apt's lists stay, no list cleanup
     extras: tuple[str, ...] = ()  # packages for the first install that starts before ``extras_before``
     extras_before: int = 0
-    translated: Mapping[int, tuple[str, ...]] = field(default_factory=dict)  # definitions an earlier fix rewrote
+    translated: Mapping[tuple[int, str], tuple[str, ...]] = field(default_factory=dict)  # definitions an earlier fix rewrote
 
 
 @dataclass
@@ -152,7 +157,7 @@ class Result:
     removes_all: str  # non-empty: every command goes away, and why
     notes: list[Finding | PackageChange]
     extras_placed: bool = False
-    definitions: dict[int, tuple[str, ...]] = field(default_factory=dict)  # definitions rewritten -> their Debian names
+    definitions: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict)  # definitions rewritten -> their Debian names
     rules: set[str] = field(default_factory=set)  # the other rules whose edits are in ``edits``
 
 
@@ -170,7 +175,7 @@ class _Run:
     runtime: set[str] = field(default_factory=set)  # shell variables holding scanelf's package list
     runtime_words: set[int] = field(default_factory=set)  # starts of inline $(scanelf ...) operands
     handled: set[int] = field(default_factory=set)  # starts of commands another rule's edit replaces
-    definitions: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    definitions: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict)
     rules: set[str] = field(default_factory=set)
 
 
@@ -208,7 +213,7 @@ def target_codename(ctx: DockerfileContext, stage: Stage) -> str | None:
 def _translate_file(ctx: DockerfileContext) -> Translation:
     tr = Translation({RULE_ID: RuleOutput(), scanelf.RULE_ID: RuleOutput(), cache_mounts.RULE_ID: RuleOutput()})
     states: dict[int, StageState] = {}
-    translated: dict[int, tuple[str, ...]] = {}
+    translated: dict[tuple[int, str], tuple[str, ...]] = {}
     for stage, ins in ctx.migrated_instructions("RUN"):
         codename = target_codename(ctx, stage)
         if codename is None:
@@ -237,7 +242,7 @@ def _stage_state(ctx: DockerfileContext, stage: Stage, states: dict[int, StageSt
 
 
 def _check_run(
-    ctx: DockerfileContext, stage: Stage, ins: Instruction, codename: str, state: StageState, tr: Translation, translated: dict[int, tuple[str, ...]]
+    ctx: DockerfileContext, stage: Stage, ins: Instruction, codename: str, state: StageState, tr: Translation, translated: dict[tuple[int, str], tuple[str, ...]]
 ) -> None:
     out = tr.outputs[RULE_ID]
     views = run_views(ctx.df, ins)
@@ -850,10 +855,10 @@ def _operand_names(word, run: _Run) -> tuple[str, ...] | None:
 
 def _translate_variable(variable: ListVariable, word, run: _Run) -> tuple[str, ...]:
     """Debian names for ``$NAME``; the first use rewrites the names at the definition."""
-    if variable.start in run.options.translated:
-        return run.options.translated[variable.start]
-    if variable.start in run.definitions:
-        return run.definitions[variable.start]
+    if variable.key in run.options.translated:
+        return run.options.translated[variable.key]
+    if variable.key in run.definitions:
+        return run.definitions[variable.key]
     names: list[str] = []
     kept: list[str | None] = []
     for value, start, end in variable.words:
@@ -866,7 +871,7 @@ def _translate_variable(variable: ListVariable, word, run: _Run) -> tuple[str, .
         names.extend(fresh)
         kept.append(" ".join(fresh) if fresh else None)
     run.edits.extend(_definition_edits(run.text, variable, kept))
-    run.definitions[variable.start] = tuple(names)
+    run.definitions[variable.key] = tuple(names)
     how = f"{variable.keyword} {variable.name}: package list translated where it is defined"
     if variable.keyword == "ARG":
         how += "; a value passed with --build-arg must now name Debian packages"
