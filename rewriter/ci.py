@@ -3,11 +3,15 @@ and their shell lines get the same apk -> apt-get translation as a Dockerfile RU
 
 GitLab CI (:func:`fix_gitlab`): ``image:`` (a string or ``{name: ...}``) of each job,
 of ``default:``, and the legacy top-level one; ``image: $VAR`` is fixed where the
-variable is set.  A job without its own image uses the one it ``extends:``, else the
-default (unless ``inherit: default`` says otherwise).  Shell lines are ``script``,
-``before_script`` and ``after_script`` (the last two also from ``default:``), strings
-or lists, with anchors and ``!reference [job, key]`` followed.  ``services:`` images
-are migrated too.
+variable is set (the job's variables, merged through ``extends:``, before the global
+ones).  A job's keys are deep-merged over the templates it ``extends:`` (up to 11
+levels, as GitLab), and without an image it uses the default (unless ``inherit:
+default`` says otherwise).  Shell lines are ``script``, ``before_script`` and
+``after_script`` (the last two also from ``default:``, which also run in jobs of
+included files), strings or lists, with anchors and ``!reference [job, key, ...]``
+followed.  ``services:`` images are migrated too.  A job whose image this file does
+not decide (a reference to another file, a refused ``extends:`` chain) keeps its
+lines, reported when the file migrates an image.
 
 GitHub Actions (:func:`fix_github`): ``jobs.*.container`` (a string or ``{image:}``)
 and ``jobs.*.services.*.image``; the shell lines are the ``run:`` of each step whose
@@ -22,7 +26,9 @@ to run is removed (when that keeps the YAML valid), else reported.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Union
 
 from .compose import image_decisions, may_name_python_alpine, plan_image
 from .findings import FileResult, Finding, Severity
@@ -57,7 +63,7 @@ GITLAB_RESERVED = frozenset(
 )
 GITLAB_SCRIPTS = ("before_script", "script", "after_script")
 GITLAB_DEFAULTED = frozenset({"image", "services", "before_script", "after_script"})
-_MAX_HOPS = 10  # extends / !reference chains; deeper means a cycle
+_MAX_HOPS = 11  # extends / !reference levels GitLab allows
 _WHOLE_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _APK = re.compile(r"\bapk\b|/var/cache/apk")
 _POSIX_SHELLS = frozenset({"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/sh", "/usr/bin/bash"})
@@ -71,6 +77,7 @@ class _User:
     site: Scalar | None  # where its image is written
     codename: str | None  # what its image is migrated to (None: not migrated)
     hidden: bool = False  # a GitLab template (``.name``): never runs by itself
+    undecided: bool = False  # its image is not known from this file (it may be a migrated one)
 
 
 @dataclass
@@ -125,6 +132,13 @@ class _Run:
         if not is_str(scalar) or not _APK.search(scalar.value):
             return
         users = [u for u in line.jobs if not u.hidden] or line.jobs  # templates count when nothing else runs it
+        undecided = sorted({u.job for u in users if u.undecided})
+        if undecided:
+            if any(codename is not None for codename in self.images.values()):
+                self.findings.append(
+                    Finding(SHELL_RULE, scalar.line, f"the image of {', '.join(undecided)} could not be decided; it may now run on Debian: translate it by hand")
+                )
+            return
         codenames = {u.codename for u in users}
         if None in codenames:
             if codenames != {None}:
@@ -191,6 +205,12 @@ def _result(text: str, settings: Settings, collect) -> FileResult:
 
 # --- GitLab CI --------------------------------------------------------------------------------
 
+Value = Union[Node, "dict[str, Value]"]  # a YAML node, or a mapping merged from several by ``extends``
+
+
+class _Undecided(Exception):
+    """An image named through a template or ``!reference`` this file does not hold."""
+
 
 def fix_gitlab(text: str, settings: Settings) -> FileResult:
     """Migrate the python Alpine images of a GitLab CI file and the shell lines of their jobs."""
@@ -205,55 +225,131 @@ def _names(node: Node | None) -> list[str]:
     return []
 
 
+def _entries(value: Value | None) -> dict[str, Value] | None:
+    """A mapping's keys, whether one YAML mapping or merged from several; None for anything else."""
+    if isinstance(value, dict):
+        return value
+    return dict(pairs(value)) if isinstance(value, Mapping) else None
+
+
+def _lookup(value: Value | None, key: str) -> Value | None:
+    entries = _entries(value)
+    return entries.get(key) if entries is not None else None
+
+
+def _deep_merge(base: Value | None, over: Value) -> Value:
+    """GitLab's ``extends`` merge: mappings merge key by key, anything else replaces."""
+    below, above = _entries(base), _entries(over)
+    if below is None or above is None:
+        return over
+    merged = dict(below)
+    for key, value in above.items():
+        merged[key] = _deep_merge(merged[key], value) if key in merged else value
+    return merged
+
+
+class _Extends:
+    """Each job's keys with ``extends`` applied (deep-merged over its templates, later ones and the
+    job's own winning), worked out once per job: shared templates are not merged again."""
+
+    def __init__(self, jobs: dict[str, Mapping]) -> None:
+        self.jobs = jobs
+        self.done: dict[str, tuple[dict[str, Value] | None, int]] = {}
+
+    def keys(self, job: str) -> dict[str, Value] | None:
+        """None when GitLab refuses the chain: a cycle, or more than :data:`_MAX_HOPS` levels."""
+        return self._resolve(job)[0]
+
+    def _resolve(self, job: str) -> tuple[dict[str, Value] | None, int]:
+        if job not in self.done:
+            self.done[job] = (None, _MAX_HOPS + 1)  # met again while merging: a cycle
+            self.done[job] = self._merge(job)
+        return self.done[job]
+
+    def _merge(self, job: str) -> tuple[dict[str, Value] | None, int]:
+        body = self.jobs[job]
+        merged: dict[str, Value] = {}
+        levels = 0
+        for parent in _names(get(body, "extends")):
+            if parent not in self.jobs:  # in an included file: not known here
+                continue
+            keys, depth = self._resolve(parent)
+            if keys is None or depth >= _MAX_HOPS:
+                return None, _MAX_HOPS + 1
+            merged = _entries(_deep_merge(merged, keys)) or {}
+            levels = max(levels, depth + 1)
+        return _entries(_deep_merge(merged, body)) or {}, levels
+
+
 def _collect_gitlab(run: _Run, root: Node) -> None:
     if not isinstance(root, Mapping):
         return
     jobs = {name: node for name, node in pairs(root) if name not in GITLAB_RESERVED and isinstance(node, Mapping)}
+    templates = _Extends(jobs)
     default = get(root, "default")
-    variables = [get(root, "variables")]
+    variables = get(root, "variables")
 
-    def own(job: str, key: str, hops: int = 0) -> Node | None:
-        """The job's value for ``key``, its own or from what it extends (the last one wins)."""
-        found = get(jobs.get(job), key)
-        if found is not None or hops >= _MAX_HOPS:
-            return found
-        for parent in reversed(_names(get(jobs.get(job), "extends"))):
-            found = own(parent, key, hops + 1)
-            if found is not None:
-                return found
-        return None
+    def dereference(value: Value | None) -> Value | None:
+        """What ``!reference [job, key, ...]`` tags name; raises _Undecided when that is not in this file."""
+        hops = 0
+        while isinstance(value, Sequence) and value.tag == "!reference":
+            path = _names(value)
+            keys = templates.keys(path[0]) if path and path[0] in jobs else None
+            if hops >= _MAX_HOPS or len(path) < 2 or len(path) != len(value.items) or keys is None:
+                raise _Undecided
+            value = keys
+            for key in path[1:]:
+                value = _lookup(value, key)
+            if value is None:
+                raise _Undecided
+            hops += 1
+        return value
 
-    def effective(job: str, key: str) -> Node | None:
-        found = own(job, key)
+    def effective(keys: dict[str, Value], key: str) -> Value | None:
+        found = keys.get(key)
         if found is not None or key not in GITLAB_DEFAULTED:
             return found
-        inherit = get(own(job, "inherit"), "default")
+        inherit = _lookup(keys.get("inherit"), "default")
         if (isinstance(inherit, Scalar) and inherit.value.lower() == "false") or (isinstance(inherit, Sequence) and key not in _names(inherit)):
             return None
         return get(default, key) if get(default, key) is not None else get(root, key)
 
-    def image_site(job: str | None, image: Node | None) -> Scalar | None:
-        site = get(image, "name") if isinstance(image, Mapping) else image
-        if not is_str(site):
+    def variable(keys: dict[str, Value] | None, name: str) -> Value | None:
+        """The job's own value (its templates' merged in), else the global one unless it does not inherit it."""
+        found = _lookup(keys.get("variables"), name) if keys is not None else None
+        if found is not None:
+            return found
+        inherit = _lookup(keys.get("inherit"), "variables") if keys is not None else None
+        if (isinstance(inherit, Scalar) and inherit.value.lower() == "false") or (isinstance(inherit, Sequence) and name not in _names(inherit)):
             return None
-        whole = _WHOLE_VARIABLE.fullmatch(site.value)
-        if whole:  # image: $PYTHON_IMAGE is fixed where the variable is set
-            name = whole[1] or whole[2]
-            scopes = ([own(job, "variables")] if job else []) + variables
-            value = next((v for v in (get(scope, name) for scope in scopes) if v is not None), None)
-            value = get(value, "value") if isinstance(value, Mapping) else value
-            return value if is_str(value) else None
-        return site
+        return get(variables, name)
 
-    def shell_lines(node: Node | None, hops: int = 0) -> list[tuple[Scalar, Sequence | None]]:
+    def image_site(keys: dict[str, Value] | None, image: Value | None) -> Scalar | None:
+        """Where the image is written (None: no python image to migrate); raises _Undecided."""
+        image = dereference(image)
+        if _entries(image) is not None:  # {name: ..., entrypoint: ...}
+            image = dereference(_lookup(image, "name"))
+            if image is None:  # the name is in a template of another file
+                raise _Undecided
+        if not is_str(image):
+            return None
+        whole = _WHOLE_VARIABLE.fullmatch(image.value)
+        if whole:  # image: $PYTHON_IMAGE is fixed where the variable is set
+            value = variable(keys, whole[1] or whole[2])
+            value = _lookup(value, "value") if _entries(value) is not None else value
+            return value if is_str(value) else None
+        return image
+
+    def shell_lines(node: Value | None, hops: int = 0) -> list[tuple[Scalar, Sequence | None]]:
         if isinstance(node, Scalar):
             return [(node, None)]
         if not isinstance(node, Sequence) or hops > _MAX_HOPS:
             return []
         if node.tag == "!reference":
-            path = _names(node)
-            target = own(path[0], path[1]) if len(path) == 2 and path[0] in jobs else None
-            return shell_lines(target, hops + 1)
+            try:
+                return shell_lines(dereference(node), hops + 1)
+            except _Undecided:  # the lines are in another file
+                return []
         found: list[tuple[Scalar, Sequence | None]] = []
         for item in node.items:
             if isinstance(item, Scalar):
@@ -262,22 +358,40 @@ def _collect_gitlab(run: _Run, root: Node) -> None:
                 found.extend(shell_lines(item, hops + 1))
         return found
 
+    def user(job: str, keys: dict[str, Value] | None, image: Value | None, hidden: bool) -> _User:
+        try:
+            site = image_site(keys, image)
+        except _Undecided:
+            return _User(job, None, None, hidden, undecided=True)
+        return _User(job, site, run.image(site), hidden)
+
+    def plan(image: Node | None) -> None:
+        user("", None, image, True)
+
     for section in (default, root):  # images set for every job, even when no job here uses them
-        run.image(image_site(None, get(section, "image")))
-        _gitlab_services(run, image_site, get(section, "services"))
-    for job in jobs:
-        site = image_site(job, effective(job, "image"))
-        codename = run.image(site)
-        _gitlab_services(run, image_site, get(jobs[job], "services"))
+        plan(get(section, "image"))
+        _gitlab_services(plan, get(section, "services"))
+    for job, body in jobs.items():
+        keys = templates.keys(job)
+        hidden = job.startswith(".")
+        runner = user(job, keys, effective(keys, "image"), hidden) if keys is not None else _User(job, None, None, hidden, undecided=True)
+        _gitlab_services(plan, get(body, "services"))
         for key in GITLAB_SCRIPTS:
-            for scalar, sequence in shell_lines(effective(job, key)):
-                run.runs(_User(job, site, codename, job.startswith(".")), scalar, sequence)
+            for scalar, sequence in shell_lines(effective(keys if keys is not None else dict(pairs(body)), key)):
+                run.runs(runner, scalar, sequence)
+    # The default's scripts also run in jobs of included files, on the default image when it is migrated.
+    everyone = user("default", None, get(default, "image") if get(default, "image") is not None else get(root, "image"), True)
+    everyone = replace(everyone, hidden=everyone.codename is None)
+    for section in (default, root):
+        for key in ("before_script", "after_script"):
+            for scalar, sequence in shell_lines(get(section, key)):
+                run.runs(everyone, scalar, sequence)
 
 
-def _gitlab_services(run: _Run, image_site, services: Node | None) -> None:
+def _gitlab_services(plan: Callable[[Node], None], services: Node | None) -> None:
     if isinstance(services, Sequence):
         for service in services.items:
-            run.image(image_site(None, service))
+            plan(service)
 
 
 # --- GitHub Actions ---------------------------------------------------------------------------

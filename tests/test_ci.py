@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from ruamel.yaml import YAML
 
+from rewriter import ci
 from rewriter.api import fix_text
 from rewriter.ci import fix_github, fix_gitlab
 from rewriter.files import GITHUB_ACTIONS, GITLAB_CI, kind_of
@@ -199,6 +200,63 @@ def test_an_image_that_cannot_be_decided_migrates_nothing() -> None:
 def test_gitlab_yaml_errors_are_results() -> None:
     result = fix_gitlab("image: python:3.11-alpine\njob: [\n", DEFAULT)
     assert result.error is not None and result.error.startswith("YAML does not parse: line ")
+
+
+def extends_chain(levels: int) -> str:
+    """A job ``levels`` extends away from the template that sets a python Alpine image."""
+    text = ".t0:\n  image: python:3.11-alpine\n"
+    text += "".join(f".t{i}:\n  extends: .t{i - 1}\n" for i in range(1, levels))
+    return text + f"job:\n  extends: .t{levels - 1}\n  script:\n    - apk add gcc\n"
+
+
+def test_extends_up_to_eleven_levels_is_followed() -> None:
+    assert load(fix_gitlab(extends_chain(11), DEFAULT).new)["job"]["script"] == [f"{INSTALL} gcc && {CLEANUP}"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        extends_chain(12),
+        "default:\n  image: python:3.11-alpine\na:\n  extends: b\n  script:\n    - apk add gcc\nb:\n  extends: a\n",
+    ],
+    ids=["twelve-levels", "cycle"],
+)
+def test_an_extends_chain_gitlab_refuses_leaves_the_lines_with_a_warning(text: str) -> None:
+    result = fix_gitlab(text, DEFAULT)
+    job = "job" if "job:" in text else "a"
+    assert "    - apk add gcc\n" in result.new and "slim-trixie" in result.new
+    assert [m for m in messages(result) if m[1] == "ci-apk-to-apt"] == [
+        (text.splitlines().index("    - apk add gcc") + 1, "ci-apk-to-apt",
+         f"the image of {job} could not be decided; it may now run on Debian: translate it by hand")
+    ]
+
+
+def test_default_scripts_run_by_a_job_on_another_image_are_reported() -> None:
+    text = "default:\n  image: python:3.11-alpine\n  before_script:\n    - apk add gcc\njs:\n  image: node:20\n  script: [x]\n"
+    result = fix_gitlab(text, DEFAULT)
+    assert "    - apk add gcc\n" in result.new
+    assert messages(result) == [(4, "ci-apk-to-apt", "also runs in jobs whose image is not migrated (js): translate it by hand")]
+
+
+def test_a_job_that_does_not_inherit_variables_leaves_the_global_one() -> None:
+    text = (
+        "variables:\n  PY: python:3.11-alpine\n"
+        "job:\n  inherit:\n    variables: false\n  image: $PY\n  script: apk add gcc\n"
+    )
+    assert not fix_gitlab(text, DEFAULT).changed
+
+
+def test_each_template_is_merged_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """300 jobs over ten levels of templates with two parents each: without memoising, 2**10 merges a job."""
+    text = ".l0a:\n  image: python:3.11-alpine\n.l0b:\n  variables:\n    A: b\n"
+    text += "".join(f".l{k}{s}:\n  extends: [.l{k - 1}a, .l{k - 1}b]\n" for k in range(1, 10) for s in "ab")
+    text += "".join(f"job{j}:\n  extends: [.l9a, .l9b]\n  script: apk add gcc\n" for j in range(300))
+    merges = []
+    merge = ci._Extends._merge
+    monkeypatch.setattr(ci._Extends, "_merge", lambda self, job: merges.append(job) or merge(self, job))
+    result = fix_gitlab(text, DEFAULT)
+    assert sorted(merges) == sorted(load(text))  # every job and template once
+    assert result.new.count(f"script: {INSTALL} gcc && {CLEANUP}\n") == 300
 
 
 @pytest.mark.parametrize(
