@@ -420,3 +420,17 @@ def test_review_mapping_is_reported_as_such() -> None:
     assert not lookup("musl-dev", "bookworm").review
     # only where the difference exists: bullseye has no OpenSSL 3
     assert lookup("libssl3", "bullseye").review and not lookup("libssl3", "trixie").review
+
+
+def test_slim_base_names_are_names_the_map_emits_for_that_release() -> None:
+    """rewriter/data/slim-base.toml (scripts/build_slim_base.py) must follow the map it was built from."""
+    base = tomllib.loads((Path(__file__).parent.parent / "rewriter" / "data" / "slim-base.toml").read_text())
+    table = tomllib.loads((Path(__file__).parent.parent / "rewriter" / "data" / "packages.toml").read_text())["packages"]
+    for codename in CODENAMES:
+        emitted: set[str] = set()
+        for entry in table.values():
+            value = entry.get("debian")
+            names = value.get(codename, ()) if isinstance(value, dict) else value or ()
+            emitted.update([names] if isinstance(names, str) else names)
+        assert base[codename] and set(base[codename]) <= emitted, codename
+    assert "openssl" in base["trixie"] and "libgcc-s1" in base["bookworm"]  # the two that break an image when purged

@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
+from functools import lru_cache
+from typing import Callable, Mapping, Sequence
 
-from .. import packages, shell
+from .. import datafiles, packages, shell
 from ..dockerfile import Instruction, logical_args
 from ..edits import Edit, Fix, apply_fixes
 from ..findings import Change, Finding, PackageChange, RuleOutput, Severity
@@ -968,6 +969,12 @@ def _plan_add(plan: Plan, sub_at: int, virtual: str | None, run: _Run, state: St
     return plan
 
 
+@lru_cache(maxsize=None)
+def _slim_base(codename: str) -> frozenset[str]:
+    """The Debian names the map emits that the codename's python slim image already has."""
+    return frozenset(datafiles.toml("slim-base.toml").get(codename, ()))
+
+
 def _plan_del(plan: Plan, sub_at: int, run: _Run, state: StageState) -> Plan:
     words = plan.command.words
     debs: list[str] = []
@@ -987,6 +994,10 @@ def _plan_del(plan: Plan, sub_at: int, run: _Run, state: StageState) -> Plan:
         else:
             names = _resolve(word, run)
         fresh = [n for n in names if n not in debs and n not in state.left_out]
+        base = [n for n in fresh if n in _slim_base(run.options.codename)]
+        if base:  # purging one breaks the image: apt refuses libgcc-s1, openssl takes ca-certificates along
+            run.notes.append(Finding(RULE_ID, run.line(word.start), f"{' '.join(base)}: part of the python slim image, not purged", Severity.INFO))
+            fresh = [n for n in fresh if n not in base]
         plan.words[index] = " ".join(fresh) if fresh else None
         debs.extend(fresh)
     state.explicit.difference_update(debs)
