@@ -70,3 +70,17 @@ def test_child_stage_inherits_the_install() -> None:
 def test_sibling_stage_does_not() -> None:
     text = "FROM python:3.12-alpine AS a\nRUN apk add su-exec\nCMD su-exec app x\nFROM python:3.12-alpine\nCMD su-exec app y\n"
     assert _fix(text).new == text.replace("CMD su-exec app x", "CMD gosu app x")
+
+
+@pytest.mark.parametrize(
+    "call",
+    ['ENTRYPOINT ["tini", "--"]', 'ENTRYPOINT ["/usr/bin/tini", "--", "python"]', "CMD tini -- python", 'RUN tini --version'],
+)
+def test_a_helper_called_under_its_debian_name_is_not_reported_as_unused(call: str) -> None:
+    result = _fix(f"FROM python:3.12-alpine\nRUN apk add --no-cache tini\n{call}\n")
+    assert not [f for f in result.findings if "never called" in f.message]
+
+
+def test_installing_a_helper_is_not_calling_it() -> None:
+    result = _fix("FROM python:3.12-alpine\nRUN apk add --no-cache tini\nRUN apk add --no-cache curl\n")
+    assert [f.line for f in result.findings if "tini is installed but never called" in f.message] == [2]

@@ -692,6 +692,9 @@ def _replace_idiom(run: _Run, start: int, end: int, replacement: str, paths: tup
     run.notes.append(Finding(scanelf.RULE_ID, run.line(start), f"scanelf run-time dependencies -> ldd + dpkg-query --search over {' '.join(paths)}; they are marked manually installed, so purging the build dependencies keeps them", Severity.INFO))
 
 
+_PRINTERS = frozenset({"echo", "printf", ":", "true", "test", "[", "grep", "egrep", "fgrep"})  # never run their arguments
+
+
 def _plan_command(command: shell.Command, run: _Run, state: StageState) -> Plan | None:
     words = command.words
     script_text = run.view.text
@@ -720,6 +723,8 @@ def _plan_command(command: shell.Command, run: _Run, state: StageState) -> Plan 
     if [w.value for w in words[apk_at + 1 :]] == ["--print-arch"]:
         return None  # arch-paths rewrites it
     if apk_at != 0:
+        if head is not None and base(head) in _PRINTERS:
+            return None  # `echo installing apk packages`: a word of a message, not a call
         if head is not None and base(head) == "xargs":
             raise Decline(words[apk_at].start, "package list read at run time through xargs (the file's names are Alpine's): install them with apt-get and Debian names by hand")
         raise Decline(words[apk_at].start, f"apk is called through `{words[0].raw}`: translate this command by hand")

@@ -25,6 +25,7 @@ an exec-form array.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -47,6 +48,11 @@ class Helper:
     paths: dict[str, str]  # Alpine absolute path -> Debian path (rewritten anywhere)
     advice: str  # for scripts dockerfix cannot see
 
+    def called_as(self, program: str) -> bool:
+        """``program`` (a command's first word, or an exec-form element) runs this helper."""
+        names = {self.package, *self.names, *self.names.values(), *self.paths, *self.paths.values()}
+        return program in names or posixpath.basename(program) in {posixpath.basename(n) for n in names}
+
 
 HELPERS = (
     Helper("su-exec", {"su-exec": "gosu"}, {"/sbin/su-exec": "/usr/sbin/gosu"}, "call gosu instead of su-exec (same arguments)"),
@@ -55,6 +61,7 @@ HELPERS = (
 )
 EXEC_KEYWORDS = ("RUN", "CMD", "ENTRYPOINT")
 _APK = frozenset({"apk", "/sbin/apk", "/usr/sbin/apk"})
+_INSTALLERS = _APK | {"apt-get", "apt"}
 _PACKAGE = re.compile(r"^([a-z0-9][a-z0-9+._-]*)")
 SHELL_SCRIPT = re.compile(r"#![ \t]*(?:/usr/bin/env[ \t]+)?(?:/bin/|/usr/bin/)?(?:sh|ash|bash)[ \t\r\n]")
 
@@ -174,6 +181,8 @@ def _scan(ctx: DockerfileContext, ins: Instruction, helpers: tuple[Helper, ...],
         for index, element in enumerate(elements):
             if index in renames:
                 continue
+            if elements[0].value not in _INSTALLERS:  # `RUN ["apk", "add", "tini"]` installs it, not calls it
+                found.used.update(h.package for h in helpers if h.called_as(element.value))
             for helper in helpers:
                 if any(re.search(rf"(?<![\w/-]){re.escape(n)}(?![\w-])", element.value) for n in (*helper.names, *helper.paths)):
                     found.used.add(helper.package)
@@ -203,6 +212,8 @@ def _scan_views(views: list[View], helpers: tuple[Helper, ...], found: Found) ->
             continue
         for command in script.commands:
             words = command.words
+            if words and words[0].value not in _INSTALLERS:
+                found.used.update(h.package for h in helpers for w in words if w.value and h.called_as(w.value))
             for index, (new, package) in rename([w.value for w in words], helpers).items():
                 found.edits.append(view.edit(words[index].start, words[index].end, new))
                 found.used.add(package)
