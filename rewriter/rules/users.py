@@ -187,11 +187,23 @@ def _renamed(word: shell.Word, new: str) -> str:
     return posixpath.join(folder, new) if folder else new
 
 
+# Alpine groups whose role has another name on Debian; and Alpine groups Debian has no counterpart of.
+DEBIAN_GROUPS = {"nobody": "nogroup"}
+NO_DEBIAN_GROUP = {"wheel": "Debian has no `wheel` group (its administrators' group is `sudo`)"}
+
+
+def _debian_group(word: shell.Word, value: str | None) -> str | None:
+    """The Debian name of the group ``value`` (None: unchanged); Refusal for a group Debian lacks."""
+    if value in NO_DEBIAN_GROUP:
+        raise Refusal(word.start, f"{NO_DEBIAN_GROUP[value]}: create it with groupadd first, or choose another group; translate it by hand")
+    return DEBIAN_GROUPS.get(value or "")
+
+
 def _add_to_group(words: Sequence[shell.Word], tool: str, operands: list[int], replacement: dict[int, str | None]) -> Translation:
     """``adduser|addgroup USER GROUP`` -> ``usermod -aG GROUP USER``."""
     user, group = (words[i] for i in operands)
     replacement[0] = _renamed(words[0], "usermod") + " -aG"
-    replacement[operands[0]] = group.raw
+    replacement[operands[0]] = _debian_group(group, group.value) or group.raw
     replacement[operands[1]] = user.raw
     return Translation(tool, replacement)
 
@@ -245,6 +257,12 @@ def _adduser(words: Sequence[shell.Word]) -> Translation:
             new += "" if "G" in letters else " -g nogroup"
             new += "" if "s" in letters else " -s /bin/false"
         attached = option.attached
+        if option.letter == "G":
+            group = _debian_group(words[option.flag_word], option.arg_value)
+            if group is not None and option.arg_word is not None:
+                replacement[option.arg_word] = group
+            elif group is not None:
+                attached = group
         if option.letter == "s" and option.arg_value in SHELL_PATHS:
             path = SHELL_PATHS[option.arg_value]
             if option.arg_word is not None:
