@@ -143,8 +143,8 @@ def test_unmigrated_stage_is_left_alone() -> None:
 
 
 def test_same_run_as_apk_never_overlaps() -> None:
-    text = _dockerfile("RUN apk add --no-cache shadow su-exec && adduser -D app && addgroup app wheel\n")
+    text = _dockerfile("RUN apk add --no-cache shadow su-exec && adduser -D app && addgroup app audio\n")
     result = fix_text(text)
     assert not [f for f in result.findings if f.rule == "internal"]
-    assert "&& useradd -m app && usermod -aG wheel app\n" in result.new
+    assert "&& useradd -m app && usermod -aG audio app\n" in result.new
     assert "apt-get install -y --no-install-recommends gosu" in result.new

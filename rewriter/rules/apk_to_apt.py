@@ -600,8 +600,9 @@ def _arrange(plans: list[Plan], cached: bool = False) -> None:
             plan.kind = "remove"
     if first is None:
         return
-    if serving is None:
-        plans[first].words[0] = "apt-get update && apt-get"
+    if serving is None:  # `http_proxy=... apk add` -> both apt-get commands get the assignment
+        assignments = "".join(a.raw + " " for a in plans[first].command.assignments)
+        plans[first].words[0] = f"apt-get update && {assignments}apt-get"
     if cached:
         return
     last = max(i for i, p in enumerate(plans) if p.kind in ("install", "upgrade", "purge", "update"))
