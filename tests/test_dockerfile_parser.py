@@ -46,8 +46,9 @@ def check_invariants(text: str) -> None:
         assert not text[ins.start : ins.end].endswith(("\n", "\r"))
         for flag in ins.flags:
             assert ins.keyword_end < flag.start < flag.end <= ins.args_start
-            # a flag may be split by a line continuation ("-\\\n-platform=..."): compare it joined
-            joined = re.sub(r"[\\`][ \t]*\r?\n", "", text[flag.start : flag.end])
+            # a flag may be split by a line continuation ("-\\\n-platform=..."), with comment or empty
+            # lines in it (BuildKit drops them): compare it joined
+            joined = re.sub(r"[\\`][ \t]*\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*", "", text[flag.start : flag.end])
             assert joined.startswith("--")
         position = ins.args_end
         for heredoc in ins.heredocs:

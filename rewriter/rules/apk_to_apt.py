@@ -225,7 +225,35 @@ def _translate_file(ctx: DockerfileContext) -> Translation:
             states[stage.index] = _stage_state(ctx, stage, states, tr.outputs[RULE_ID])
         if not ctx.ignores(ins, RULE_ID):
             _check_run(ctx, stage, ins, codename, states[stage.index], tr, translated)
+    _report_leftovers(ctx, tr)
     return tr
+
+
+# an apk call anywhere in an instruction's text (a `sh -c` string, `$( )`, ONBUILD, CMD ...)
+_LEFTOVER_APK = re.compile(r"(?<![\w./-])apk(?:\s+-\S+)*\s+(?:add|del|update|upgrade|cache|fix|info|search)\b")
+_LEFTOVER_KEYWORDS = ("RUN", "ONBUILD", "CMD", "ENTRYPOINT", "HEALTHCHECK")
+
+
+def _report_leftovers(ctx: DockerfileContext, tr: Translation) -> None:
+    """An apk call that is still there after the translation, in a migrated stage, with no report yet:
+    in a string, a command substitution or ONBUILD, it would fail on Debian all the same."""
+    out = tr.outputs[RULE_ID]
+    edits = [e for fix in out.fixes for e in fix.edits]
+    reported = [f.line for output in tr.outputs.values() for f in output.findings]
+    for stage in ctx.stages:
+        if target_codename(ctx, stage) is None:
+            continue
+        for ins in stage.instructions:
+            if ins.keyword not in _LEFTOVER_KEYWORDS or ctx.ignores(ins, RULE_ID):
+                continue
+            last = ctx.line_of(ins.end - 1) if ins.end > ins.start else ins.line
+            if any(ins.line <= line <= last for line in reported):
+                continue
+            inside = Fix(tuple(e for e in edits if ins.start <= e.start and e.end <= ins.end) or (Edit(ins.start, ins.start, ""),))
+            text = _COMMENT_LINE.sub("", _apply_local(ctx.df.text, ins, inside))
+            if _LEFTOVER_APK.search(text):
+                where = "ONBUILD" if ins.keyword == "ONBUILD" else "a shell string, a command substitution or a form dockerfix does not translate"
+                out.findings.append(Finding(RULE_ID, ins.line, f"apk is still called here ({where}); Debian has no apk: translate it by hand"))
 
 
 def _stage_state(ctx: DockerfileContext, stage: Stage, states: dict[int, StageState], out: RuleOutput) -> StageState:
