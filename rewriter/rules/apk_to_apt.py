@@ -99,6 +99,8 @@ class Plan:
     debs: tuple[str, ...] = ()
     cleanup_after: bool = False
     operands: tuple[int, ...] = ()  # word indexes of the package operands
+    update_before: shell.Command | None = None  # the command the apt-get update goes before, when not this one
+    update_before_text: str = ""
 
     @property
     def needs_lists(self) -> bool:
@@ -548,11 +550,11 @@ def _translate(text: str, view: View, state: StageState, options: Options, line_
         if removed and len(removed) == len(script.commands):
             return Result([], "apk's cache is a cache mount now; nothing is left to clean", run.notes)
         return Result(_edits_for(text, view, script, plans, removed, made_true) + run.edits, "", run.notes, rules=run.rules)
-    _arrange(plans, options.cached)
+    _arrange(plans, script, options.cached)
     placed = _place_extras(plans, run)
     removed, made_true = _removals(script, plans)
-    cleanups = {id(p.command) for p in plans if p.kind == "cleanup"}
-    if all(c in removed or id(c) in cleanups for c in script.commands):  # nothing left but cleaning up after nothing
+    settled = {id(p.command) for p in plans if p.kind == "cleanup"} | {id(c) for c in removed}
+    if all(id(c) in settled for c in script.commands):  # nothing left but cleaning up after nothing
         only_updates = all(p.command.words[0].value in APK and "update" in [w.value for w in p.command.words] for p in plans if p.kind != "cleanup")
         why = "apk update alone is not needed; each translated install runs its own apt-get update" if only_updates else "nothing is left to install on Debian (see the dropped packages)"
         return Result([], why, run.notes)
@@ -592,10 +594,10 @@ def _removals(script: shell.Script, plans: list[Plan]) -> tuple[list[shell.Comma
             raise Decline(last.start, "the command after `||` is a compound ({ ... } or ( ... )) that runs only when apk fails: translate it by hand")
     made_true = None
     final = _and_or_lists(commands)[-1] if commands else []
-    kept = [c for c in commands if c not in removed]
-    if final and kept and all(c in removed for c in final) and final[0].sep_before is not None:
+    removed_ids = {id(c) for c in removed}
+    if final and len(removed_ids) < len(commands) and all(id(c) in removed_ids for c in final) and final[0].sep_before is not None:
         made_true = final[0]
-        removed.remove(made_true)
+        removed = [c for c in removed if c is not made_true]
     return removed, made_true
 
 
@@ -611,7 +613,23 @@ def _and_or_lists(commands: Sequence[shell.Command]) -> list[list[shell.Command]
     return lists
 
 
-def _arrange(plans: list[Plan], cached: bool = False) -> None:
+def _conditional_start(script: shell.Script, plans: list[Plan], first: int) -> shell.Command | None:
+    """Where the one apt-get update goes when the first install runs only on a condition
+    (``[ "$DEV" = 1 ] && apk add gdb || true; apk add curl``) and a later install needs the lists
+    too: the start of the first install's and-or list.  None: right before the install."""
+    install = plans[first].command
+    members = next(m for m in _and_or_lists(script.commands) if any(c is install for c in m))
+    if members[0] is install:
+        return None
+    own = {id(c) for c in members}
+    if not any(p.kind in ("install", "upgrade") and id(p.command) not in own for p in plans[first + 1 :]):
+        return None
+    if any(p.command is members[0] for p in plans):
+        raise Decline(members[0].start, "the first install runs only on a condition and apk is called before it: translate it by hand")
+    return members[0]
+
+
+def _arrange(plans: list[Plan], script: shell.Script, cached: bool = False) -> None:
     """One apt-get update before the first install, and the list cleanup after the last apt-get
     (none when apt's lists live in a cache mount: then the cache cleanups go away too)."""
     first = next((i for i, p in enumerate(plans) if p.needs_lists), None)
@@ -630,7 +648,11 @@ def _arrange(plans: list[Plan], cached: bool = False) -> None:
         return
     if serving is None:  # `http_proxy=... apk add` -> both apt-get commands get the assignment
         assignments = "".join(a.raw + " " for a in plans[first].command.assignments)
-        plans[first].words[0] = f"apt-get update && {assignments}apt-get"
+        plans[first].update_before = _conditional_start(script, plans, first)
+        if plans[first].update_before is None:
+            plans[first].words[0] = f"apt-get update && {assignments}apt-get"
+        else:
+            plans[first].update_before_text = f"{assignments}apt-get update && "
     if cached:
         return
     last = max(i for i, p in enumerate(plans) if p.kind in ("install", "upgrade", "purge", "update"))
@@ -1077,6 +1099,9 @@ def _edits_for(text: str, view: View, script, plans: list[Plan], removed: list, 
         if id(plan.command) in removed_ids or plan.command is made_true:
             continue
         edits.extend(_word_edits(text, view, plan))
+        if plan.update_before is not None:
+            at = view.span(plan.update_before.start, plan.update_before.start)[0]
+            edits.append(Edit(at, at, plan.update_before_text))
         if plan.cleanup_after:
             end = _own_end(view.text, plan.command.start, plan.command.end)
             at = view.span(end, end)[0]
