@@ -119,6 +119,22 @@ def load_config(config_path: str | None, paths: tuple[str, ...]) -> Config:
         raise UsageProblem(str(exc)) from None
 
 
+def config_groups(config_path: str | None, paths: tuple[str, ...], stdin_filename: str | None) -> list[tuple[Config, list[str]]]:
+    """The paths grouped by the configuration that applies to them: each repository's own (a run
+    over several repositories, a pre-commit run over several projects), or ``--config`` for all.
+    The deepest configuration's paths come first, so a file two groups reach (``dockerfix . sub``)
+    is processed under the nearer one."""
+    from . import config
+
+    if config_path is not None:
+        return [(load_config(config_path, paths), list(paths))]
+    found: dict[str | None, list[str]] = {}
+    for path in paths:
+        found.setdefault(config.find([(stdin_filename or ".") if path == "-" else path]), []).append(path)
+    nearest_first = sorted(found.items(), key=lambda item: -len(os.path.abspath(item[0]).split(os.sep)) if item[0] else 0)
+    return [(load_config(file, tuple(group)) if file else Config(), group) for file, group in nearest_first]
+
+
 # --- one file: no printing, so files can be processed in any order or process ------------------
 
 
@@ -313,39 +329,49 @@ def main(paths, mode, output_format, output, color, link_base, codename, migrate
         sys.exit(EXIT_OK)
     if not paths:
         raise click.UsageError("no PATH given (use '.' for the current folder, '-' for standard input)")
-    config = load_config(config_path, tuple((stdin_filename or ".") if p == "-" else p for p in paths))
-    settings = settings_from_options(codename, package_map, select, ignore, migrate_copy_targets, config, prune_build_deps, offline)
-    selection = selection_from_options(exclude, include, kinds, config)
-    dockerfile_rules = [r for r in RULE_IDS if r not in OTHER_RULES and r != "base-image"]
-    if not settings.rule_enabled("base-image") and any(settings.rule_enabled(r) for r in dockerfile_rules):
-        click.echo("dockerfix: warning: base-image is not selected: FROM lines stay on Alpine while the other "
-                   "rules write Debian commands into those stages", err=True)
-    fmt = output_format or config.format or "text"
+    groups = config_groups(config_path, paths, stdin_filename)
+    formats = {config.format for config, _ in groups if config.format}
+    if output_format is None and len(formats) > 1:
+        raise click.UsageError(f"the configurations of these paths ask for different formats ({', '.join(sorted(formats))}): give --format")
+    fmt = output_format or (formats.pop() if formats else "text")
     _check_streams(fmt, output, mode, paths)
     run_mode = mode or ("write" if fmt == "text" and paths == ("-",) else "diff")
     out = Output(fmt, quiet, _use_colour(color), show_diff=run_mode == "diff" and (fmt == "text" or mode == "diff"), mode=run_mode)
-
-    if "-" in paths:  # a filter: without a mode flag, the migrated text goes to stdout
-        stdin_mode = mode or ("write" if fmt == "text" else "diff")
-        raw = click.get_binary_stream("stdin").read()
-        report, data = process_stdin(raw, stdin_filename or "-", stdin_mode, settings, out.show_diff, debug)
-        out.file(report)
-        if data is not None:
-            click.get_binary_stream("stdout").write(data)
-    unreadable: list[tuple[str, str]] = []
-    targets, missing = find_targets(
-        [p for p in paths if p != "-"], selection, on_error=lambda path, exc: unreadable.append((path, f"cannot read the folder: {exc.strerror or exc}"))
-    )
-    follow_links = settings.rule_enabled(links.RULE_ID) and (selection.kinds is None or DOCKERFILE in selection.kinds)
-    links_scope = Scope.of([p for p in paths if p != "-"], selection) if follow_links else None  # where Compose files may lead
-    for path, reason in [(p, _why_not_found(p)) for p in missing] + unreadable:
-        out.file(FileReport(display_path(path), kind_of(path) or DOCKERFILE, error=reason))
-    try:
-        targets = _process_targets(targets, out, run_mode, settings, debug, jobs, links_scope, progress=not no_progress and sys.stderr.isatty())
-    except KeyboardInterrupt:  # writes are atomic: every file is already either unchanged or completely rewritten
-        click.echo(summary_line(run_mode, out.totals), err=True)
-        click.echo("dockerfix: interrupted; the files not reported above were left unchanged", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    warned: set[str] = set()
+    processed: list[Target] = []
+    done: set[str] = set()  # real paths already processed (a file reached through two groups goes once)
+    for config, group in groups:
+        settings = settings_from_options(codename, package_map, select, ignore, migrate_copy_targets, config, prune_build_deps, offline)
+        selection = selection_from_options(exclude, include, kinds, config)
+        dockerfile_rules = [r for r in RULE_IDS if r not in OTHER_RULES and r != "base-image"]
+        if not settings.rule_enabled("base-image") and any(settings.rule_enabled(r) for r in dockerfile_rules) and "base-image" not in warned:
+            warned.add("base-image")
+            click.echo("dockerfix: warning: base-image is not selected: FROM lines stay on Alpine while the other "
+                       "rules write Debian commands into those stages", err=True)
+        if "-" in group:  # a filter: without a mode flag, the migrated text goes to stdout
+            stdin_mode = mode or ("write" if fmt == "text" else "diff")
+            raw = click.get_binary_stream("stdin").read()
+            report, data = process_stdin(raw, stdin_filename or "-", stdin_mode, settings, out.show_diff, debug)
+            out.file(report)
+            if data is not None:
+                click.get_binary_stream("stdout").write(data)
+        unreadable: list[tuple[str, str]] = []
+        files = [p for p in group if p != "-"]
+        targets, missing = find_targets(files, selection, on_error=lambda path, exc: unreadable.append((path, f"cannot read the folder: {exc.strerror or exc}")))
+        targets = [t for t in targets if os.path.realpath(t.path) not in done]
+        follow_links = settings.rule_enabled(links.RULE_ID) and (selection.kinds is None or DOCKERFILE in selection.kinds)
+        links_scope = Scope.of(files, selection) if follow_links else None  # where Compose files may lead
+        for path, reason in [(p, _why_not_found(p)) for p in missing] + unreadable:
+            out.file(FileReport(display_path(path), kind_of(path) or DOCKERFILE, error=reason))
+        try:
+            ran = _process_targets(targets, out, run_mode, settings, debug, jobs, links_scope, progress=not no_progress and sys.stderr.isatty())
+        except KeyboardInterrupt:  # writes are atomic: every file is already either unchanged or completely rewritten
+            click.echo(summary_line(run_mode, out.totals), err=True)
+            click.echo("dockerfix: interrupted; the files not reported above were left unchanged", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        processed += ran
+        done.update(os.path.realpath(t.path) for t in ran)
+    targets = processed
 
     if fmt != "text":
         reproduce = _reproducing_options(codename, migrate_copy_targets, package_map, select, ignore, exclude, include, kinds, config_path, prune_build_deps)

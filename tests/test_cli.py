@@ -375,3 +375,38 @@ def test_the_diff_applies_with_git_apply_and_gives_what_write_gives(tmp_path: Pa
     assert applied.returncode == 0, applied.stderr
     assert dockerfix("--write", ".", cwd=tmp_path / "written").returncode == 0
     assert (tmp_path / "applied" / "app" / "Dockerfile").read_bytes() == (tmp_path / "written" / "app" / "Dockerfile").read_bytes() != content
+
+
+def test_each_repository_of_a_run_has_its_own_configuration(tmp_path: Path) -> None:
+    """A platform team's run over several repositories, or pre-commit over several projects."""
+    project(tmp_path, {
+        "a/.dockerfix.toml": 'codename = "bookworm"\nexclude = ["legacy/"]\n', "a/Dockerfile": ALPINE, "a/legacy/Dockerfile": ALPINE,
+        "b/.dockerfix.toml": 'codename = "bullseye"\n', "b/Dockerfile": ALPINE,
+        "c/Dockerfile": "FROM python:3.12-alpine\n",
+    })
+    for name in ("a", "b", "c"):
+        subprocess.run(["git", "init", "-q"], cwd=tmp_path / name, check=True)
+    done = dockerfix("--write", "a", "b", "c/Dockerfile", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "a" / "Dockerfile").read_text().startswith("FROM python:3.8-slim-bookworm")
+    assert (tmp_path / "a" / "legacy" / "Dockerfile").read_text() == ALPINE  # a's exclude still applies
+    assert (tmp_path / "b" / "Dockerfile").read_text().startswith("FROM python:3.8-slim-bullseye")
+    assert (tmp_path / "c" / "Dockerfile").read_text() == "FROM python:3.12-slim-trixie\n"  # no configuration: defaults
+
+
+@pytest.mark.parametrize("order", [("a", "."), (".", "a")])
+def test_a_file_reached_through_two_configurations_is_processed_once_under_the_nearer(tmp_path: Path, order: tuple[str, str]) -> None:
+    py312 = "FROM python:3.12-alpine\n"
+    project(tmp_path, {"a/.dockerfix.toml": 'codename = "bookworm"\n', "a/Dockerfile": py312, "Dockerfile": py312})
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    done = dockerfix("--diff", *order, cwd=tmp_path)
+    assert done.stdout.count(b"+++ b/a/Dockerfile") == 1 and done.stdout.count(b"+++ b/Dockerfile") == 1
+    diffs = {d.split(b"\n")[0]: d for d in done.stdout.split(b"--- ")[1:]}
+    assert b"+FROM python:3.12-slim-bookworm" in diffs[b"a/a/Dockerfile"]
+    assert b"+FROM python:3.12-slim-trixie" in diffs[b"a/Dockerfile"]
+
+
+def test_configurations_asking_for_different_formats_need_format(tmp_path: Path) -> None:
+    project(tmp_path, {"a/.dockerfix.toml": 'format = "json"\n', "a/Dockerfile": ALPINE, "b/.dockerfix.toml": 'format = "sarif"\n', "b/Dockerfile": ALPINE})
+    done = dockerfix("--check", "a", "b", cwd=tmp_path)
+    assert done.returncode == 2 and b"ask for different formats (json, sarif): give --format" in done.stderr
