@@ -280,11 +280,13 @@ def _resolve(version: str, codename: str | None) -> tuple[str | None, str | None
         return _slim_tag(version, wanted), wanted, ()
     chosen = codenames.closest(wanted, available)
     pinned_older = bool(minor and minor != version and wanted in table.get(minor, ()))
-    which = "closest" if codename else "newest"
-    note = (
-        f"python:{_slim_tag(version, wanted)} was never published; using {codenames.describe(chosen)}, "
-        f"the {which} Debian release published for {_subject(version)}"
-    )
+    if codename:  # asked for: say it could not be had
+        note = (
+            f"python:{_slim_tag(version, wanted)} was never published; using {codenames.describe(chosen)}, "
+            f"the closest Debian release published for {_subject(version)}"
+        )
+    else:  # the default: the newest release this version has, which is not the newest Debian
+        note = f"using {codenames.describe(chosen)}, the newest Debian release published for {_subject(version)} (none on {wanted})"
     if pinned_older:
         note += (
             f"; the pin to {version} is kept, python:{_slim_tag(minor, wanted)} exists"
