@@ -48,7 +48,7 @@ from .findings import Change as ResultChange
 from .findings import FileResult, Finding, Severity
 
 MAX_DEPTH = 100  # nested collections; real configuration files stay below 20
-MAX_EXPANDED = 200_000  # nodes the document would have with every alias expanded
+MAX_EXPANDED = 200_000  # nodes the aliases would add if each were expanded (a file's own nodes are bounded by its size)
 
 STR_TAG = "tag:yaml.org,2002:str"
 
@@ -200,7 +200,7 @@ def _tree(text: str, fast: bool) -> list[Node]:
     anchors: dict[str, Node] = {}
     stack: list[Sequence | Mapping] = []
     pending_key: list[Node | None] = []
-    expanded = 0
+    expanded = 0  # nodes added by expanding the aliases
     root: Node | None = None
 
     def add(node: Node) -> None:
@@ -236,7 +236,6 @@ def _tree(text: str, fast: bool) -> list[Node]:
                 if fast and style in ("|", ">") and not _BLOCK_INDICATOR.match(text, start):
                     raise _NotForLibyaml
                 node: Node = Scalar(value, style, tag, anchor, bool(event.implicit[0]) and style is None, start, end, lines.line_of(start), flow)
-                expanded += 1
                 add(node)
             else:
                 if len(stack) >= MAX_DEPTH:
@@ -246,7 +245,6 @@ def _tree(text: str, fast: bool) -> list[Node]:
                     node = Mapping([], tag, anchor, mark.line + 1, flow)
                 else:
                     node = Sequence([], tag, anchor, mark.line + 1, flow)
-                expanded += 1
                 stack.append(node)
                 pending_key.append(None)
             if anchor is not None:

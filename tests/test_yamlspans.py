@@ -431,3 +431,9 @@ YAML_LINES = st.lists(
 @given(YAML_LINES, st.sampled_from(["\n", "\r\n"]))
 def test_the_c_parser_reads_generated_yaml_like_the_pure_one(lines, newline: str) -> None:
     _assert_fast_reads_like_pure(newline.join(indent + key + "".join(words) for indent, key, words in lines) + newline)
+
+
+def test_a_big_document_without_aliases_is_not_taken_for_an_alias_bomb() -> None:
+    items = ys.MAX_EXPANDED + 10
+    [root] = ys.parse("a: [" + "x, " * items + "]\n")
+    assert len(ys.get(root, "a").items) == items
