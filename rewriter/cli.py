@@ -209,6 +209,7 @@ class Output:
         self.totals = Totals()
         self.kept: list[FileReport] = []
         self.progress: Progress | None = None
+        self.outside_noted = False
 
     def file(self, report: FileReport) -> None:
         if self.quiet:
@@ -227,6 +228,10 @@ class Output:
             click.echo(f"{report.path}: error: {report.error}", err=True)
         if report.diff and self.show_diff:
             click.echo(colour_diff(report.diff) if self.colour else report.diff, nl=False, color=self.colour or None)
+            if not self.outside_noted and (os.path.isabs(report.path) or report.path.split(os.sep)[0] == ".."):
+                self.outside_noted = True  # git apply refuses such paths: say so once, not per file
+                click.echo(f"dockerfix: note: {report.path} is outside the current folder; `git apply` takes only paths "
+                           "below it, so run dockerfix from the repository root to get a diff it applies", err=True)
         if self.fmt != "text":
             self.kept.append(replace(report, diff=""))
 

@@ -410,3 +410,11 @@ def test_configurations_asking_for_different_formats_need_format(tmp_path: Path)
     project(tmp_path, {"a/.dockerfix.toml": 'format = "json"\n', "a/Dockerfile": ALPINE, "b/.dockerfix.toml": 'format = "sarif"\n', "b/Dockerfile": ALPINE})
     done = dockerfix("--check", "a", "b", cwd=tmp_path)
     assert done.returncode == 2 and b"ask for different formats (json, sarif): give --format" in done.stderr
+
+
+def test_a_diff_of_a_file_outside_the_current_folder_says_git_apply_will_not_take_it(tmp_path: Path) -> None:
+    project(tmp_path, {"Dockerfile": ALPINE, "sub/other/Dockerfile": ALPINE})
+    done = dockerfix("--diff", "../Dockerfile", "other", cwd=tmp_path / "sub")
+    assert b"--- a/../Dockerfile" in done.stdout
+    assert done.stderr.count(b"outside the current folder") == 1  # once, for the file outside
+    assert b"other/Dockerfile is outside" not in done.stderr
