@@ -141,7 +141,7 @@ def config_groups(config_path: str | None, paths: tuple[str, ...], stdin_filenam
 def process_file(target: Target, mode: str, settings: Settings, want_diff: bool = False, debug: bool = False) -> FileReport:
     """Read, migrate and (``mode == "write"``) rewrite one file; return what happened."""
     shown = display_path(target.path)
-    if settings.prune_build_deps and settings.build_context is None:  # COPY sources: the Dockerfile's folder
+    if settings.build_context is None:  # COPY sources (--prune-build-deps, copied-scripts): the Dockerfile's folder
         settings = replace(settings, build_context=os.path.dirname(os.path.abspath(target.path)))
     try:
         source = read_source(target.path)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import apk_to_apt, arch_paths, base_image, busybox_applets, cache_mounts, process_helpers, renovate, scanelf, shells, users
+from . import apk_to_apt, arch_paths, base_image, busybox_applets, cache_mounts, copied_scripts, process_helpers, renovate, scanelf, shells, users
 
 RULES: tuple[ModuleType, ...] = (
     base_image, apk_to_apt, scanelf, cache_mounts, busybox_applets, arch_paths, renovate, users, process_helpers, shells,
+    copied_scripts,
 )
 # Rules of the other file kinds live with their handlers (compose.py, ci.py, pysource.py), which
 # import heavy parsers (ruamel.yaml, libcst); their ids and summaries are listed here so the CLI can

@@ -1,0 +1,55 @@
+"""copied-scripts: Alpine-isms in shell scripts a migrated stage copies from the build context."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ENTRYPOINT = """#!/bin/ash
+set -e
+# su-exec in a comment is no call
+if [ "$1" = "serve" ]; then
+  exec su-exec app "$@"
+fi
+apk add --no-cache curl
+exec /sbin/tini -- "$@"
+"""
+
+
+def run(tmp_path: Path, dockerfile: str, *args: str) -> subprocess.CompletedProcess:
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    (tmp_path / "docker-entrypoint.sh").write_text(ENTRYPOINT)
+    (tmp_path / "notes.txt").write_text("apk add su-exec\n")  # no shell script: not read
+    (tmp_path / "bin").mkdir(exist_ok=True)
+    (tmp_path / "bin" / "start").write_text("#!/usr/bin/env sh\nsu-exec app python\n")  # a script by its #! line
+    return subprocess.run([sys.executable, "-m", "rewriter", "--diff", *args, "."], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+
+def findings(done: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in done.stderr.splitlines() if "copied-scripts:" in line]
+
+
+def test_each_alpine_ism_of_a_copied_script_is_reported_at_the_copy(tmp_path: Path) -> None:
+    done = run(tmp_path, "FROM python:3.12-alpine\nCOPY docker-entrypoint.sh notes.txt bin/start /usr/local/bin/\nENTRYPOINT [\"docker-entrypoint.sh\"]\n")
+    assert findings(done) == [
+        "Dockerfile:2: copied-scripts: docker-entrypoint.sh:1 starts with #!/bin/ash: Debian has no ash; use #!/bin/sh (dash) or #!/bin/bash",
+        "Dockerfile:2: copied-scripts: docker-entrypoint.sh:5 calls su-exec: Debian has gosu instead (same arguments; dockerfix installs it for su-exec)",
+        "Dockerfile:2: copied-scripts: docker-entrypoint.sh:7 calls apk: Debian has apt-get; translate it as dockerfix translates the RUN lines",
+        "Dockerfile:2: copied-scripts: docker-entrypoint.sh:8 calls /sbin/tini: Debian's tini is /usr/bin/tini",
+        "Dockerfile:2: copied-scripts: bin/start:2 calls su-exec: Debian has gosu instead (same arguments; dockerfix installs it for su-exec)",
+    ]
+
+
+def test_only_migrated_stages_and_context_files(tmp_path: Path) -> None:
+    dockerfile = (
+        "FROM alpine:3.20 AS tools\nCOPY docker-entrypoint.sh /\n"  # not migrated: stays on Alpine
+        "FROM python:3.12-alpine\nCOPY --from=tools /docker-entrypoint.sh /\n"  # from another stage
+        "COPY ${SCRIPT} *.sh https://example.org/x.sh /\n"  # not plain context paths
+    )
+    assert findings(run(tmp_path, dockerfile)) == []
+
+
+def test_the_rule_can_be_ignored(tmp_path: Path) -> None:
+    done = run(tmp_path, "FROM python:3.12-alpine\nCOPY docker-entrypoint.sh /\n", "--ignore", "copied-scripts")
+    assert findings(done) == [] and done.returncode == 0
