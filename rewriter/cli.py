@@ -363,7 +363,8 @@ def main(paths, mode, output_format, output, color, link_base, codename, migrate
         unreadable: list[tuple[str, str]] = []
         files = [p for p in group if p != "-"]
         targets, missing = find_targets(files, selection, on_error=lambda path, exc: unreadable.append((path, f"cannot read the folder: {exc.strerror or exc}")))
-        targets = [t for t in targets if os.path.realpath(t.path) not in done]
+        if done:  # a later group: leave out what an earlier one processed
+            targets = [t for t in targets if os.path.realpath(t.path) not in done]
         follow_links = settings.rule_enabled(links.RULE_ID) and (selection.kinds is None or DOCKERFILE in selection.kinds)
         links_scope = Scope.of(files, selection) if follow_links else None  # where Compose files may lead
         for path, reason in [(p, _why_not_found(p)) for p in missing] + unreadable:
@@ -375,7 +376,8 @@ def main(paths, mode, output_format, output, color, link_base, codename, migrate
             click.echo("dockerfix: interrupted; the files not reported above were left unchanged", err=True)
             sys.exit(EXIT_INTERRUPTED)
         processed += ran
-        done.update(os.path.realpath(t.path) for t in ran)
+        if len(groups) > 1:
+            done.update(os.path.realpath(t.path) for t in ran)
     targets = processed
 
     if fmt != "text":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 
 from ..dockerfile import Instruction, logical_args
 from ..findings import Finding, RuleOutput, Severity
@@ -66,12 +67,18 @@ def _sources(ctx: DockerfileContext, ins: Instruction) -> list[str]:
 def _alpine_isms(path: str) -> list[tuple[int, str]]:
     """(line, message) for each Alpine-ism in the shell script at ``path``; [] for anything else."""
     try:
-        if not os.path.isfile(path) or os.path.getsize(path) > MAX_BYTES:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a folder, or a FIFO that would block the read
             return []
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-    except OSError:
+        with open(path, "rb") as handle:
+            head = handle.read(2)
+            if head != b"#!" and not path.endswith(".sh"):  # most COPY sources: read no further
+                return []
+            raw = head + handle.read(MAX_BYTES)
+    except OSError:  # missing, unreadable
         return []
+    if len(raw) > MAX_BYTES:
+        return []
+    text = raw.decode("utf-8", errors="replace")
     shebang = _SHEBANG.match(text)
     if shebang is None and not path.endswith(".sh"):
         return []
