@@ -17,6 +17,12 @@ GitHub Actions (:func:`fix_github`): ``jobs.*.container`` (a string or ``{image:
 and ``jobs.*.services.*.image``; the shell lines are the ``run:`` of each step whose
 shell is ``sh`` or ``bash`` (the default in a container).
 
+An image named through something dockerfix does not follow (a GitHub ``${{ matrix.X }}``,
+``${{ env.X }}`` or ``${{ inputs.X }}`` expression; a GitLab variable inside an image
+name, or one a ``parallel: matrix:`` sets) is not migrated; when a value this file
+writes for it makes the image a python Alpine one, that is reported, and the job's
+lines stay as they are.
+
 A shell line is translated only when every job that runs it is migrated to one
 Debian codename; a line shared with jobs on other images is reported.  CI jobs in
 container images run as root, so no ``sudo`` is added.  A list item left with nothing
@@ -25,6 +31,7 @@ to run is removed (when that keeps the YAML valid), else reported.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -32,6 +39,7 @@ from typing import Union
 
 from .compose import image_decisions, may_name_python_alpine, plan_image
 from .findings import FileResult, Finding, Severity
+from .images import is_python_alpine
 from .rules.apk_to_apt import translate_shell
 from .settings import Settings
 from .yamlspans import (
@@ -65,6 +73,9 @@ GITLAB_SCRIPTS = ("before_script", "script", "after_script")
 GITLAB_DEFAULTED = frozenset({"image", "services", "before_script", "after_script"})
 _MAX_HOPS = 11  # extends / !reference levels GitLab allows
 _WHOLE_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_GITHUB_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}")
+_CONTEXT_PATH = re.compile(r"\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)\s*")
+_MAX_COMBINATIONS = 256  # value combinations tried for one image
 _APK = re.compile(r"\bapk\b|/var/cache/apk")
 _POSIX_SHELLS = frozenset({"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/sh", "/usr/bin/bash"})
 
@@ -78,6 +89,48 @@ class _User:
     codename: str | None  # what its image is migrated to (None: not migrated)
     hidden: bool = False  # a GitLab template (``.name``): never runs by itself
     undecided: bool = False  # its image is not known from this file (it may be a migrated one)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Something an image names that dockerfix does not follow, and the values this file writes for it."""
+
+    written: str  # as in the image: "${{ matrix.image }}", "$V"
+    name: str  # as the message names it: "matrix.image", "V"
+    kind: str  # what is not followed: "matrix values", "variables", ...
+    values: tuple[Scalar, ...]  # empty: this file does not say
+    unknown: str  # what stands for it when its value is not known ("$V" is masked by images)
+
+
+def hidden_alpine(image: str, sources: list[_Source]) -> list[tuple[str, Scalar | None]]:
+    """The python Alpine images ``image`` names for some combination of its sources' values, each
+    with the first written value that gives it (None: it is Alpine whatever the unknown values are)."""
+    if not sources:
+        return []
+    pattern = re.compile("|".join(re.escape(w) for w in sorted({s.written for s in sources}, key=len, reverse=True)))
+    choices = [[(s.written, v.value, v) for v in s.values] or [(s.written, s.unknown, None)] for s in sources]
+    found: dict[str, Scalar | None] = {}
+    for combination in itertools.islice(itertools.product(*choices), _MAX_COMBINATIONS):
+        chosen = {written: text for written, text, _ in combination}
+        resolved = pattern.sub(lambda m: chosen[m[0]], image)
+        if is_python_alpine(resolved) and resolved not in found:
+            found[resolved] = next((v for _, _, v in combination if v is not None), None)
+    return list(found.items())
+
+
+def _hidden_message(image: str, sources: list[_Source], found: list[tuple[str, Scalar | None]], service: bool) -> str:
+    names = ", ".join(dict.fromkeys(s.name for s in sources))
+    known = [(ref, v) for ref, v in found if v is not None]
+    lines = "" if service else ", and the job's apk lines,"
+    if not known:
+        return f"the image {image} is a python Alpine image whatever {names} is, which dockerfix does not resolve: migrate it{lines} by hand"
+    kinds = " or ".join(dict.fromkeys(s.kind for s in sources if s.values))
+    listing = ", ".join(f"{ref} (line {v.line})" for ref, v in known)
+    where = "that value where it is" if len(known) == 1 else "those values where they are"
+    return (
+        f"the image {image} comes from {names}, which can give {listing}: dockerfix does not follow {kinds}"
+        f" into an image; migrate {where} written{lines} by hand"
+    )
 
 
 @dataclass
@@ -99,6 +152,7 @@ class _Run:
     planned: list[Planned] = field(default_factory=list)
     images: dict[int, str | None] = field(default_factory=dict)  # image site -> its new codename (None: not migrated)
     lines: dict[int, _Line] = field(default_factory=dict)
+    reported: set[tuple[int, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.line_index = LineIndex(self.text)
@@ -115,6 +169,19 @@ class _Run:
             codenames = {d.codename for _, d in decisions if d.new is not None}
             self.images[id(site)] = codenames.pop() if len(codenames) == 1 else None
         return self.images[id(site)]
+
+    def hidden(self, site: Scalar, sources: list[_Source], service: bool = False) -> bool:
+        """Report an image that is python Alpine through values dockerfix does not follow (once per
+        site); True when it is one, so the job's lines must stay."""
+        if not self.settings.rule_enabled(IMAGE_RULE) or image_decisions(site.value, self.settings.codename):
+            return False
+        found = hidden_alpine(site.value, sources)
+        if found:
+            message = _hidden_message(site.value, sources, found, service)
+            if (id(site), message) not in self.reported:
+                self.reported.add((id(site), message))
+                self.findings.append(Finding(IMAGE_RULE, site.line, message))
+        return bool(found)
 
     def runs(self, user: _User, node: Node | None, sequence: Sequence | None = None) -> None:
         if isinstance(node, Scalar):
@@ -191,7 +258,7 @@ class _Run:
 
 
 def _result(text: str, settings: Settings, collect) -> FileResult:
-    if not may_name_python_alpine(text):  # no python Alpine image: no job is migrated
+    if not may_name_python_alpine(text) and not ("python" in text and "alpine" in text):  # no python Alpine image, even through a variable
         return FileResult(text, text)
     try:
         roots = parse(text)
@@ -324,21 +391,45 @@ def _collect_gitlab(run: _Run, root: Node) -> None:
             return None
         return get(variables, name)
 
-    def image_site(keys: dict[str, Value] | None, image: Value | None) -> Scalar | None:
-        """Where the image is written (None: no python image to migrate); raises _Undecided."""
+    def image_site(keys: dict[str, Value] | None, image: Value | None) -> tuple[Scalar | None, Scalar | None]:
+        """The image as the job names it, and where it is written (None: no python image to migrate);
+        raises _Undecided."""
         image = dereference(image)
         if _entries(image) is not None:  # {name: ..., entrypoint: ...}
             image = dereference(_lookup(image, "name"))
             if image is None:  # the name is in a template of another file
                 raise _Undecided
         if not is_str(image):
-            return None
+            return None, None
         whole = _WHOLE_VARIABLE.fullmatch(image.value)
         if whole:  # image: $PYTHON_IMAGE is fixed where the variable is set
             value = variable(keys, whole[1] or whole[2])
             value = _lookup(value, "value") if _entries(value) is not None else value
-            return value if is_str(value) else None
-        return image
+            return image, value if is_str(value) else None
+        return image, image
+
+    def sources(keys: dict[str, Value] | None, image: Scalar) -> list[_Source]:
+        """The variables in an image name with the values this file gives them: a ``parallel: matrix:``
+        sets them for the job, and a variable inside the name (not the whole of it) is not followed."""
+        entries = _lookup(keys.get("parallel"), "matrix") if keys is not None else None
+        found = []
+        for match in _WHOLE_VARIABLE.finditer(image.value):
+            name = match[1] or match[2]
+            values: list[Node] = []
+            for entry in entries.items if isinstance(entries, Sequence) else []:
+                given = _lookup(entry, name)
+                values.extend(given.items if isinstance(given, Sequence) else [given] if given is not None else [])
+            whole = match[0] == image.value  # its variables value is followed already
+            if not whole:
+                value = variable(keys, name)
+                if _entries(value) is not None:  # {value: ..., options: [...]}
+                    options = _lookup(value, "options")
+                    values.extend([_lookup(value, "value"), *(options.items if isinstance(options, Sequence) else [])])
+                else:
+                    values.append(value)
+            kept = tuple(dict.fromkeys(v for v in values if isinstance(v, Scalar)))
+            found.append(_Source(match[0], name, "parallel:matrix values" if whole else "variables", kept, match[0]))
+        return found
 
     def shell_lines(node: Value | None, hops: int = 0) -> list[tuple[Scalar, Sequence | None]]:
         if isinstance(node, Scalar):
@@ -358,24 +449,30 @@ def _collect_gitlab(run: _Run, root: Node) -> None:
                 found.extend(shell_lines(item, hops + 1))
         return found
 
-    def user(job: str, keys: dict[str, Value] | None, image: Value | None, hidden: bool) -> _User:
+    def user(job: str, keys: dict[str, Value] | None, image: Value | None, hidden: bool, service: bool = False) -> _User:
         try:
-            site = image_site(keys, image)
+            written, site = image_site(keys, image)
         except _Undecided:
             return _User(job, None, None, hidden, undecided=True)
-        return _User(job, site, run.image(site), hidden)
+        codename = run.image(site)
+        if written is not None and "$" in written.value and run.hidden(written, sources(keys, written), service):
+            codename = None  # some of its runs are on an image that stays Alpine
+        return _User(job, site, codename, hidden)
 
     def plan(image: Node | None) -> None:
         user("", None, image, True)
 
+    def plan_service(image: Node | None) -> None:
+        user("", None, image, True, service=True)
+
     for section in (default, root):  # images set for every job, even when no job here uses them
         plan(get(section, "image"))
-        _gitlab_services(plan, get(section, "services"))
+        _gitlab_services(plan_service, get(section, "services"))
     for job, body in jobs.items():
         keys = templates.keys(job)
         hidden = job.startswith(".")
         runner = user(job, keys, effective(keys, "image"), hidden) if keys is not None else _User(job, None, None, hidden, undecided=True)
-        _gitlab_services(plan, get(body, "services"))
+        _gitlab_services(plan_service, get(body, "services"))
         for key in GITLAB_SCRIPTS:
             for scalar, sequence in shell_lines(effective(keys if keys is not None else dict(pairs(body)), key)):
                 run.runs(runner, scalar, sequence)
@@ -413,15 +510,55 @@ def _posix(shell: Node | None) -> bool:
     return bool(words) and words[0] in _POSIX_SHELLS
 
 
+def _matrix_values(strategy: Node | None, path: list[str]) -> list[Node]:
+    """What ``matrix.<path>`` can be: the listed values and those of ``include:`` entries."""
+    matrix = get(strategy, "matrix")
+    listed = get(matrix, path[0])
+    values = list(listed.items) if isinstance(listed, Sequence) else []
+    includes = get(matrix, "include")
+    for entry in includes.items if isinstance(includes, Sequence) else []:
+        given = get(entry, path[0])
+        values.extend([given] if given is not None else [])
+    for key in path[1:]:  # matrix.config.image: a key of mapping values
+        values = [found for value in values if (found := get(value, key)) is not None]
+    return values
+
+
+def _github_sources(root: Node, body: Node, image: str) -> list[_Source]:
+    """The expressions in an image name with the values this file gives them: matrix values, the
+    job's (else the workflow's) env, and the defaults of workflow inputs."""
+    found = []
+    for match in _GITHUB_EXPRESSION.finditer(image):
+        path = _CONTEXT_PATH.fullmatch(match[1])
+        parts = path[1].split(".") if path else []
+        values: list[Node | None] = []
+        kind = "expressions"
+        if parts[0:1] == ["matrix"]:
+            values, kind = list(_matrix_values(get(body, "strategy"), parts[1:])), "matrix values"
+        elif parts[0:1] == ["env"] and len(parts) == 2:
+            values, kind = [get(get(body, "env"), parts[1]) or get(get(root, "env"), parts[1])], "env values"
+        elif parts[0:1] == ["inputs"] and len(parts) == 2:
+            events = get(root, "on")
+            values = [get(get(get(get(events, event), "inputs"), parts[1]), "default") for event in ("workflow_call", "workflow_dispatch")]
+            kind = "input defaults"
+        kept = tuple(dict.fromkeys(v for v in values if isinstance(v, Scalar)))
+        found.append(_Source(match[0], path[1] if path else match[0], kind, kept, "0"))
+    return found
+
+
 def _collect_github(run: _Run, root: Node) -> None:
     workflow_shell = _shell(get(root, "defaults"))
     for job, body in pairs(get(root, "jobs")):
         container = get(body, "container")
         site = container if is_str(container) else get(container, "image")
         codename = run.image(site if is_str(site) else None)
+        if is_str(site) and "${{" in site.value:
+            run.hidden(site, _github_sources(root, body, site.value))
         for _name, service in pairs(get(body, "services")):
             image = get(service, "image")
             run.image(image if is_str(image) else None)
+            if is_str(image) and "${{" in image.value:
+                run.hidden(image, _github_sources(root, body, image.value), service=True)
         job_shell = _shell(get(body, "defaults")) or workflow_shell
         steps = get(body, "steps")
         for step in steps.items if isinstance(steps, Sequence) else []:

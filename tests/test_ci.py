@@ -350,3 +350,41 @@ def test_fix_text_dispatches_ci_files() -> None:
     text = "jobs:\n  t:\n    container: python:3.12-alpine\n"
     assert "python:3.12-slim-trixie" in fix_text(text, GITHUB_ACTIONS, DEFAULT).new
     assert "python:3.12-slim-trixie" in fix_text("image: python:3.12-alpine\n", GITLAB_CI, DEFAULT).new
+
+
+# --- images named through expressions and variables ---------------------------------------------
+
+
+def test_a_matrix_image_is_reported_and_its_job_lines_stay() -> None:
+    text = (
+        "jobs:\n  t:\n    strategy:\n      matrix:\n        py: ['3.11', '3.12']\n        include:\n          - py: 3.13-alpine\n"
+        "    container: python:${{ matrix.py }}\n    steps:\n      - run: apk add gcc\n"
+    )
+    result = fix_github(text, DEFAULT)
+    assert result.new == text
+    ((line, rule, message),) = messages(result)
+    assert (line, rule) == (8, "ci-image")
+    assert "python:3.13-alpine (line 7)" in message and "3.11" not in message
+
+
+def test_expression_values_that_are_not_python_alpine_are_not_reported() -> None:
+    text = "env:\n  IMG: python:3.12-slim\njobs:\n  t:\n    container: ${{ env.IMG }}\n    services:\n      c:\n        image: python:3.11-alpine\n"
+    result = fix_github(text, DEFAULT)
+    assert messages(result) == [] and "python:3.11-slim-trixie" in result.new
+
+
+def test_a_gitlab_matrix_overriding_a_migrated_variable_keeps_the_job_lines() -> None:
+    text = (
+        "variables:\n  IMG: python:3.12-alpine\n"
+        "a:\n  image: $IMG\n  parallel:\n    matrix:\n      - IMG: python:3.11-alpine\n  script: apk add gcc\n"
+        "b:\n  image: $IMG\n  script: apk add git\n"
+    )
+    data = load(fix_gitlab(text, DEFAULT).new)
+    assert data["variables"]["IMG"] == "python:3.12-slim-trixie"
+    assert data["a"] == {"image": "$IMG", "parallel": {"matrix": [{"IMG": "python:3.11-alpine"}]}, "script": "apk add gcc"}
+    assert data["b"]["script"] == f"{INSTALL} git && {CLEANUP}"
+
+
+def test_hidden_images_are_not_reported_when_the_image_rule_is_off() -> None:
+    text = "variables:\n  V: 3.11-alpine\njob:\n  image: python:$V\n  script: apk add gcc\n"
+    assert fix_gitlab(text, Settings(ignore=frozenset({"ci-image"}))).findings == []
