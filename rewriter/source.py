@@ -105,18 +105,28 @@ def _signals_held() -> Iterator[None]:
 def write_source(path: str, source: Source, new_text: str) -> None:
     """Atomically replace ``path`` with ``new_text``, unless it changed since it was read.
 
+    A file with other hard links is rewritten in place instead (a replacement would be a new file
+    that the other names no longer share); signals are held back while it is written.
+
     "Read-only" is decided by the mode bits as well as by access: root may write anything,
     but a file nobody may write (``chmod a-w``) was made read-only on purpose and is left alone.
     """
     try:
         with open(path, "rb") as handle:
-            if handle.read(MAX_BYTES + 1) != source.raw:
+            if handle.read(len(source.raw) + 1) != source.raw:
                 raise SourceError("file changed on disk since it was read; not written")
         info = os.stat(path)
         if not info.st_mode & 0o222:
             raise SourceError(f"file is read-only (mode {stat.S_IMODE(info.st_mode):04o}); not written")
         if not os.access(path, os.W_OK):
             raise SourceError("no permission to write the file (owner, immutable flag or read-only file system); not written")
+        if info.st_nlink > 1:
+            with _signals_held(), open(path, "r+b") as handle:
+                handle.write(source.encode(new_text))
+                handle.truncate()
+                handle.flush()
+                os.fsync(handle.fileno())
+            return
         folder = os.path.dirname(os.path.abspath(path))
         with _signals_held():
             fd, tmp = tempfile.mkstemp(prefix=".dockerfix-", dir=folder)

@@ -520,6 +520,18 @@ def test_write_keeps_the_owner(tmp_path: Path) -> None:
     assert (info.st_uid, info.st_gid) == (4321, 8765)
 
 
+def test_write_keeps_hard_links(tmp_path: Path) -> None:
+    """Every name of a hard-linked file sees the migration (a replaced file would leave the others old)."""
+    target = tmp_path / "Dockerfile"
+    target.write_text(ALPINE + "# a longer line than the migration leaves, so the file must be truncated too\n" * 3)
+    os.link(target, tmp_path / "linked.Dockerfile")
+    result = dockerfix("--write", "Dockerfile", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "linked.Dockerfile").read_text() == target.read_text()
+    assert target.read_text().startswith(MIGRATED) and os.stat(target).st_nlink == 2
+    assert dockerfix("--check", "Dockerfile", cwd=tmp_path).returncode == 0
+
+
 def test_write_leaves_no_temporary_files(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, "bad/Dockerfile", LATIN1)
     shutil.copytree(FIXTURES, repo / "fixtures")
