@@ -551,7 +551,7 @@ def _translate(text: str, view: View, state: StageState, options: Options, line_
             return Result([], "apk's cache is a cache mount now; nothing is left to clean", run.notes)
         return Result(_edits_for(text, view, script, plans, removed, made_true) + run.edits, "", run.notes, rules=run.rules)
     _arrange(plans, script, options.cached)
-    placed = _place_extras(plans, run)
+    placed = _place_extras(plans, run, script)
     removed, made_true = _removals(script, plans)
     settled = {id(p.command) for p in plans if p.kind == "cleanup"} | {id(c) for c in removed}
     if all(id(c) in settled for c in script.commands):  # nothing left but cleaning up after nothing
@@ -663,13 +663,15 @@ def _arrange(plans: list[Plan], script: shell.Script, cached: bool = False) -> N
         plans[last].cleanup_after = True
 
 
-def _place_extras(plans: list[Plan], run: _Run) -> bool:
-    """Append busybox-applets' packages to the first install that runs before their first call."""
+def _place_extras(plans: list[Plan], run: _Run, script: shell.Script) -> bool:
+    """Append busybox-applets' packages to the first install that runs before their first call,
+    and not only on a condition (``[ "$DEV" = 1 ] && apk add gdb``)."""
     extras = run.options.extras
     if not extras:
         return False
+    conditional = {id(c) for m in _and_or_lists(script.commands) for i, c in enumerate(m) if any(_is_test(p) for p in m[:i])}
     for plan in plans:
-        if plan.kind != "install" or run.view.at(plan.command.start) >= run.options.extras_before:
+        if plan.kind != "install" or run.view.at(plan.command.start) >= run.options.extras_before or id(plan.command) in conditional:
             continue
         kept = [i for i in plan.operands if plan.words.get(i, "") is not None]
         index = kept[-1]
@@ -678,6 +680,10 @@ def _place_extras(plans: list[Plan], run: _Run) -> bool:
         plan.words[index] = f"{current} {' '.join(extras)}"
         return True
     return False
+
+
+def _is_test(command: shell.Command) -> bool:
+    return bool(command.words) and command.words[0].value in ("[", "[[", "test")
 
 
 def _find_scanelf(run: _Run, script: shell.Script) -> None:
