@@ -53,3 +53,11 @@ def test_only_migrated_stages_and_context_files(tmp_path: Path) -> None:
 def test_the_rule_can_be_ignored(tmp_path: Path) -> None:
     done = run(tmp_path, "FROM python:3.12-alpine\nCOPY docker-entrypoint.sh /\n", "--ignore", "copied-scripts")
     assert findings(done) == [] and done.returncode == 0
+
+
+def test_lines_are_counted_as_the_shell_counts_them(tmp_path: Path) -> None:
+    from rewriter.rules.copied_scripts import _alpine_isms
+
+    script = tmp_path / "x.sh"
+    script.write_text("echo a\f apk add curl\nsu-exec app true\n")  # a form feed ends no shell line
+    assert [line for line, _ in _alpine_isms(str(script))] == [1, 2]

@@ -231,8 +231,14 @@ def _translate_file(ctx: DockerfileContext) -> Translation:
     return tr
 
 
-# an apk call anywhere in an instruction's text (a `sh -c` string, `$( )`, ONBUILD, CMD ...)
-_LEFTOVER_APK = re.compile(r"(?<![\w./-])apk(?:\s+-\S+)*\s+(?:add|del|update|upgrade|cache|fix|info|search)\b")
+# an apk call where a command starts, in an instruction's text: after an operator, `$(`, a backtick,
+# the start of a `-c` string (shell or exec form), a keyword or a wrapper; not `echo apk add`
+_LEFTOVER_APK = re.compile(
+    r"""(?:^|[;&|({]|\$\(|`|-c\s+["']|-c"\s*,\s*")\s*(?:(?:RUN|ONBUILD|CMD|ENTRYPOINT|exec|sudo|command|then|do|else)\s+)*"""
+    r"(?:/usr)?(?:/sbin/)?apk(?:\s+-\S+)*\s+(?:add|del|update|upgrade|cache|fix|info|search)\b",
+    re.MULTILINE,
+)
+_SHELL_COMMENT = re.compile(r"(^|[ \t])#[^\n]*")
 _LEFTOVER_KEYWORDS = ("RUN", "ONBUILD", "CMD", "ENTRYPOINT", "HEALTHCHECK")
 
 
@@ -252,7 +258,7 @@ def _report_leftovers(ctx: DockerfileContext, tr: Translation) -> None:
             if any(ins.line <= line <= last for line in reported):
                 continue
             inside = Fix(tuple(e for e in edits if ins.start <= e.start and e.end <= ins.end) or (Edit(ins.start, ins.start, ""),))
-            text = _COMMENT_LINE.sub("", _apply_local(ctx.df.text, ins, inside))
+            text = _SHELL_COMMENT.sub(r"\1", _apply_local(ctx.df.text, ins, inside))
             if _LEFTOVER_APK.search(text):
                 where = "ONBUILD" if ins.keyword == "ONBUILD" else "a shell string, a command substitution or a form dockerfix does not translate"
                 out.findings.append(Finding(RULE_ID, ins.line, f"apk is still called here ({where}); Debian has no apk: translate it by hand"))
@@ -545,7 +551,7 @@ def _translate(text: str, view: View, state: StageState, options: Options, line_
     if not any(p.kind != "cleanup" for p in plans):
         if options.cached:
             for plan in plans:
-                plan.kind = "remove"
+                _drop_cleanup(plan)
         removed, made_true = _removals(script, plans)
         if removed and len(removed) == len(script.commands):
             return Result([], "apk's cache is a cache mount now; nothing is left to clean", run.notes)
@@ -613,6 +619,19 @@ def _and_or_lists(commands: Sequence[shell.Command]) -> list[list[shell.Command]
     return lists
 
 
+def _drop_cleanup(plan: Plan) -> None:
+    """A cleanup that must not run where it is: the command goes, or only its apk cache paths when it
+    removes other things too (``rm -rf /var/cache/apk/* /tmp/build`` keeps ``rm -rf /tmp/build``)."""
+    words = plan.command.words
+    cache = [i for i, w in enumerate(words) if i > 0 and APK_CACHE.match(w.raw)]
+    others = [i for i, w in enumerate(words) if i > 0 and i not in cache and not w.raw.startswith("-")]
+    if words and base(words[0].value or "") == "rm" and others:
+        plan.kind = "trimmed"
+        plan.words = {i: None for i in cache}
+    else:
+        plan.kind = "remove"
+
+
 def _conditional_start(script: shell.Script, plans: list[Plan], first: int) -> shell.Command | None:
     """Where the one apt-get update goes when the first install runs only on a condition
     (``[ "$DEV" = 1 ] && apk add gdb || true; apk add curl``) and a later install needs the lists
@@ -636,7 +655,7 @@ def _arrange(plans: list[Plan], script: shell.Script, cached: bool = False) -> N
     serving = None
     for i, plan in enumerate(plans):
         if plan.kind == "cleanup" and cached:
-            plan.kind = "remove"
+            _drop_cleanup(plan)
         if plan.kind != "update":
             continue
         if first is not None and i < first and serving is None:
@@ -658,7 +677,7 @@ def _arrange(plans: list[Plan], script: shell.Script, cached: bool = False) -> N
     last = max(i for i, p in enumerate(plans) if p.kind in ("install", "upgrade", "purge", "update"))
     for plan in plans[:last]:
         if plan.kind == "cleanup":  # deleting the lists before a later install would make it fail
-            plan.kind = "remove"
+            _drop_cleanup(plan)
     if not any(p.kind == "cleanup" for p in plans[last + 1 :]):
         plans[last].cleanup_after = True
 

@@ -85,7 +85,7 @@ def _alpine_isms(path: str) -> list[tuple[int, str]]:
     found = []
     if shebang is not None and shebang[1] == "ash":
         found.append((1, "starts with #!/bin/ash: Debian has no ash; use #!/bin/sh (dash) or #!/bin/bash"))
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # not splitlines: \f or U+2028 end no shell line
         code = line.split("#", 1)[0] if not line.lstrip().startswith("#!") else ""
         found.extend((number, message) for pattern, message in _FINDINGS if pattern.search(code))
     return found

@@ -189,14 +189,17 @@ def _renamed(word: shell.Word, new: str) -> str:
 
 # Alpine groups whose role has another name on Debian; and Alpine groups Debian has no counterpart of.
 DEBIAN_GROUPS = {"nobody": "nogroup"}
-NO_DEBIAN_GROUP = {"wheel": "Debian has no `wheel` group (its administrators' group is `sudo`)"}
+NO_DEBIAN_GROUP = {"wheel": "Debian has no `wheel` group (its administrators' group is `sudo`): create it with groupadd first, or choose another group"}
 
 
 def _debian_group(word: shell.Word, value: str | None) -> str | None:
-    """The Debian name of the group ``value`` (None: unchanged); Refusal for a group Debian lacks."""
-    if value in NO_DEBIAN_GROUP:
-        raise Refusal(word.start, f"{NO_DEBIAN_GROUP[value]}: create it with groupadd first, or choose another group; translate it by hand")
+    """The Debian name of the group ``value`` (None: unchanged)."""
     return DEBIAN_GROUPS.get(value or "")
+
+
+def _missing_groups(words: Sequence[shell.Word]) -> tuple[str, ...]:
+    """Groups Alpine has that Debian lacks, named by this command (reported unless the file creates them)."""
+    return tuple(w.value for w in words[1:] if w.value in NO_DEBIAN_GROUP)
 
 
 def _add_to_group(words: Sequence[shell.Word], tool: str, operands: list[int], replacement: dict[int, str | None]) -> Translation:
@@ -368,6 +371,9 @@ def translate_shell(source: str, view: View | None = None) -> ShellResult:
         edits.append(tuple(_word_edits(source, view, words, translation.words)))
         changes.append((start, " ".join(w.raw for w in words), _render(words, translation.words)))
         findings.extend((start, note, Severity.INFO) for note in translation.notes)
+        for group in _missing_groups(words):
+            if not re.search(rf"\b(?:addgroup|groupadd)(?:\s+-\S+(?:\s+\d+)?)*\s+{group}\b", source[: view.span(command.end, command.end)[0]]):  # created (so far): fine
+                findings.append((start, NO_DEBIAN_GROUP[group], Severity.WARNING))
         if translation.home and translation.user:
             homes.append((start, translation.user, translation.home))
     return ShellResult(tuple(edits), tuple(changes), tuple(findings), tuple(homes))
