@@ -363,8 +363,10 @@ def main(paths, mode, output_format, output, color, link_base, codename, migrate
         unreadable: list[tuple[str, str]] = []
         files = [p for p in group if p != "-"]
         targets, missing = find_targets(files, selection, on_error=lambda path, exc: unreadable.append((path, f"cannot read the folder: {exc.strerror or exc}")))
-        if done:  # a later group: leave out what an earlier one processed
-            targets = [t for t in targets if os.path.realpath(t.path) not in done]
+        if len(groups) > 1:  # leave out what an earlier group processed, or a nearer configuration of the run excluded
+            nearer = [os.path.dirname(os.path.realpath(c.path)) for c, _ in groups if c.path and c.path != config.path]
+            own = os.path.dirname(os.path.realpath(config.path)) if config.path else ""
+            targets = [t for t in targets if os.path.realpath(t.path) not in done and not _under_nearer(t.path, own, nearer)]
         follow_links = settings.rule_enabled(links.RULE_ID) and (selection.kinds is None or DOCKERFILE in selection.kinds)
         links_scope = Scope.of(files, selection) if follow_links else None  # where Compose files may lead
         for path, reason in [(p, _why_not_found(p)) for p in missing] + unreadable:
@@ -389,6 +391,12 @@ def main(paths, mode, output_format, output, color, link_base, codename, migrate
     if out.totals.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_PENDING if run_mode == "check" and out.totals.changed else EXIT_OK)
+
+
+def _under_nearer(path: str, own: str, nearer: list[str]) -> bool:
+    """``path`` lies in the folder of another configuration of the run, below this one's: that one decides."""
+    real = os.path.realpath(path)
+    return any(len(folder) > len(own) and os.path.commonpath([real, folder]) == folder for folder in nearer)
 
 
 def _why_not_found(path: str) -> str:

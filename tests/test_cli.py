@@ -418,3 +418,16 @@ def test_a_diff_of_a_file_outside_the_current_folder_says_git_apply_will_not_tak
     assert b"--- a/../Dockerfile" in done.stdout
     assert done.stderr.count(b"outside the current folder") == 1  # once, for the file outside
     assert b"other/Dockerfile is outside" not in done.stderr
+
+
+def test_a_file_the_nearer_configuration_excludes_is_not_taken_by_the_farther(tmp_path: Path) -> None:
+    py312 = "FROM python:3.12-alpine\n"
+    project(tmp_path, {
+        ".dockerfix.toml": 'codename = "bookworm"\n', "Dockerfile": py312,
+        "sub/.dockerfix.toml": 'exclude = ["legacy/"]\n', "sub/Dockerfile": py312, "sub/legacy/Dockerfile": py312,
+    })
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    done = dockerfix("--diff", ".", "sub", cwd=tmp_path)
+    assert b"sub/legacy/Dockerfile" not in done.stdout
+    assert b"+++ b/sub/Dockerfile\n@@ -1 +1 @@\n-FROM python:3.12-alpine\n+FROM python:3.12-slim-trixie" in done.stdout  # sub's own: the default
+    assert b"+++ b/Dockerfile\n@@ -1 +1 @@\n-FROM python:3.12-alpine\n+FROM python:3.12-slim-bookworm" in done.stdout

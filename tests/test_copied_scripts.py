@@ -59,5 +59,19 @@ def test_lines_are_counted_as_the_shell_counts_them(tmp_path: Path) -> None:
     from rewriter.rules.copied_scripts import _alpine_isms
 
     script = tmp_path / "x.sh"
-    script.write_text("echo a\f apk add curl\nsu-exec app true\n")  # a form feed ends no shell line
+    script.write_text("echo a\f; apk add curl\nsu-exec app true\n")  # a form feed ends no shell line
     assert [line for line, _ in _alpine_isms(str(script))] == [1, 2]
+
+
+def test_only_calls_count_and_only_inside_the_context(tmp_path: Path) -> None:
+    context = tmp_path / "ctx"
+    context.mkdir()
+    (context / "entry.sh").write_text(
+        '#!/bin/sh\n[ $# -gt 0 ] && exec su-exec app "$@"\nif [ "${1#-}" != "$1" ]; then apk add curl; fi\n'
+        'echo "Tip: do not use su-exec"\nset -- su-exec redis "$@"\n# apk add in a comment\n'
+    )
+    (tmp_path / "outside.sh").write_text("#!/bin/sh\nsu-exec app x\n")
+    (context / "link.sh").symlink_to("../outside.sh")
+    (context / "Dockerfile").write_text("FROM python:3.12-alpine\nCOPY entry.sh link.sh /d/\n")
+    done = subprocess.run([sys.executable, "-m", "rewriter", "--diff", "."], cwd=context, capture_output=True, text=True, timeout=60)
+    assert [f.split("copied-scripts: ")[1].split(" ")[0] for f in findings(done)] == ["entry.sh:2", "entry.sh:3", "entry.sh:5"]

@@ -234,10 +234,27 @@ def _translate_file(ctx: DockerfileContext) -> Translation:
 # an apk call where a command starts, in an instruction's text: after an operator, `$(`, a backtick,
 # the start of a `-c` string (shell or exec form), a keyword or a wrapper; not `echo apk add`
 _LEFTOVER_APK = re.compile(
-    r"""(?:^|[;&|({]|\$\(|`|-c\s+["']|-c"\s*,\s*")\s*(?:(?:RUN|ONBUILD|CMD|ENTRYPOINT|exec|sudo|command|then|do|else)\s+)*"""
+    r"""(?:^|[;&|({]|\$\(|`|-[a-zA-Z]*c\s+["']|-[a-zA-Z]*c"\s*,\s*")\s*(?:(?:RUN|ONBUILD|CMD|ENTRYPOINT|exec|sudo|command|then|do|else)\s+)*"""
     r"(?:/usr)?(?:/sbin/)?apk(?:\s+-\S+)*\s+(?:add|del|update|upgrade|cache|fix|info|search)\b",
     re.MULTILINE,
 )
+_QUOTED = re.compile(r""""(?:\\.|[^"\\])*"|'[^']*'""")
+_RUNS_ITS_STRING = re.compile(r"""-[a-zA-Z]*c(?:\s+|"\s*,\s*)$""")  # `sh -c "..."`, `"-ec", "..."`
+
+
+def _blank_plain_strings(text: str) -> str:
+    """Quoted text that is neither a `-c` script nor holds a command substitution, blanked: its
+    `; apk add` is a message (``echo "step 1; apk add ..."``), not a call."""
+
+    def blank(match: re.Match) -> str:
+        string = match.group()
+        if string[1:2] == "-" or _RUNS_ITS_STRING.search(text, 0, match.start()):  # a flag; a -c script
+            return string
+        if string[0] == '"' and ("$(" in string or "`" in string):
+            return string
+        return string[0] + " " * (len(string) - 2) + string[-1]
+
+    return _QUOTED.sub(blank, text)
 _SHELL_COMMENT = re.compile(r"(^|[ \t])#[^\n]*")
 _LEFTOVER_KEYWORDS = ("RUN", "ONBUILD", "CMD", "ENTRYPOINT", "HEALTHCHECK")
 
@@ -258,7 +275,7 @@ def _report_leftovers(ctx: DockerfileContext, tr: Translation) -> None:
             if any(ins.line <= line <= last for line in reported):
                 continue
             inside = Fix(tuple(e for e in edits if ins.start <= e.start and e.end <= ins.end) or (Edit(ins.start, ins.start, ""),))
-            text = _SHELL_COMMENT.sub(r"\1", _apply_local(ctx.df.text, ins, inside))
+            text = _blank_plain_strings(_SHELL_COMMENT.sub(r"\1", _apply_local(ctx.df.text, ins, inside)))
             if _LEFTOVER_APK.search(text):
                 where = "ONBUILD" if ins.keyword == "ONBUILD" else "a shell string, a command substitution or a form dockerfix does not translate"
                 out.findings.append(Finding(RULE_ID, ins.line, f"apk is still called here ({where}); Debian has no apk: translate it by hand"))

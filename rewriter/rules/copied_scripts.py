@@ -26,12 +26,15 @@ SUMMARY = "Report Alpine-isms (su-exec, /sbin/tini, apk, ash) in shell scripts a
 
 MAX_BYTES = 1 << 20
 _SHEBANG = re.compile(r"#![ \t]*(?:/usr)?/bin/(?:env[ \t]+)?(sh|ash|bash|dash)\b")
+# where a command starts: a line, an operator, `$(`, or after a wrapper (`exec`, `set --` ...)
+_CALL = r"(?:^|[;&|({]|\$\(|`)[ \t]*(?:(?:exec|then|do|else|sudo|command|nohup|set[ \t]+--)[ \t]+)*"
 # what a line of an Alpine script does that Debian slim cannot, and what to do instead
 _FINDINGS = (
-    (re.compile(r"(?<![\w/.-])su-exec(?![\w-])"), "calls su-exec: Debian has gosu instead (same arguments; dockerfix installs it for su-exec)"),
-    (re.compile(r"/sbin/tini\b"), "calls /sbin/tini: Debian's tini is /usr/bin/tini"),
-    (re.compile(r"(?<![\w/.-])apk[ \t]+(?:-\S+[ \t]+)*(?:add|del|update|upgrade|info|cache|fix)\b"), "calls apk: Debian has apt-get; translate it as dockerfix translates the RUN lines"),
+    (re.compile(_CALL + r"(?:/sbin/)?su-exec(?![\w-])"), "calls su-exec: Debian has gosu instead (same arguments; dockerfix installs it for su-exec)"),
+    (re.compile(_CALL + r"/sbin/tini\b"), "calls /sbin/tini: Debian's tini is /usr/bin/tini"),
+    (re.compile(_CALL + r"(?:/sbin/)?apk[ \t]+(?:-\S+[ \t]+)*(?:add|del|update|upgrade|info|cache|fix)\b"), "calls apk: Debian has apt-get; translate it as dockerfix translates the RUN lines"),
 )
+_COMMENT = re.compile(r"(^|[ \t])#.*")  # `#` starts a comment only at the start of a word (not `$#`, `${1#-}`)
 
 
 def check(ctx: DockerfileContext) -> RuleOutput:
@@ -46,7 +49,10 @@ def check(ctx: DockerfileContext) -> RuleOutput:
             if ins.keyword not in ("COPY", "ADD") or ins.heredocs or any(f.name == "from" for f in ins.flags):
                 continue
             for source in _sources(ctx, ins):
-                for line, message in _alpine_isms(os.path.join(context, source)):
+                path = os.path.join(context, source)
+                if os.path.commonpath([os.path.realpath(path), os.path.realpath(context)]) != os.path.realpath(context):
+                    continue  # a link out of the build context: BuildKit does not follow it there either
+                for line, message in _alpine_isms(path):
                     out.findings.append(Finding(RULE_ID, ins.line, f"{source}:{line} {message}", Severity.WARNING))
     return out
 
@@ -86,6 +92,6 @@ def _alpine_isms(path: str) -> list[tuple[int, str]]:
     if shebang is not None and shebang[1] == "ash":
         found.append((1, "starts with #!/bin/ash: Debian has no ash; use #!/bin/sh (dash) or #!/bin/bash"))
     for number, line in enumerate(text.split("\n"), 1):  # not splitlines: \f or U+2028 end no shell line
-        code = line.split("#", 1)[0] if not line.lstrip().startswith("#!") else ""
+        code = _COMMENT.sub(r"\1", line)
         found.extend((number, message) for pattern, message in _FINDINGS if pattern.search(code))
     return found
