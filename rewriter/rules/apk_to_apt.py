@@ -100,6 +100,7 @@ class Plan:
     cleanup_after: bool = False
     operands: tuple[int, ...] = ()  # word indexes of the package operands
     update_before: shell.Command | None = None  # the command the apt-get update goes before, when not this one
+    cleanup_at: shell.Command | None = None  # the command the list cleanup goes after, when not this one
     update_before_text: str = ""
 
     @property
@@ -649,6 +650,17 @@ def _drop_cleanup(plan: Plan) -> None:
         plan.kind = "remove"
 
 
+def _fallback_end(script: shell.Script, plans: list[Plan], command: shell.Command) -> shell.Command | None:
+    """The end of ``command``'s and-or list when a ``||`` fallback follows it there
+    (``[ "$DEV" = 1 ] && apk add gdb || true``): the list cleanup goes after the fallback, so it runs
+    whether the install ran or not.  None: right after the command."""
+    members = next(m for m in _and_or_lists(script.commands) if any(c is command for c in m))
+    after = members[[i for i, c in enumerate(members) if c is command][0] + 1 :]
+    if not any(c.sep_before == "||" for c in after) or any(p.command is members[-1] for p in plans):
+        return None
+    return members[-1]
+
+
 def _conditional_start(script: shell.Script, plans: list[Plan], first: int) -> shell.Command | None:
     """Where the one apt-get update goes when the first install runs only on a condition
     (``[ "$DEV" = 1 ] && apk add gdb || true; apk add curl``) and a later install needs the lists
@@ -697,6 +709,7 @@ def _arrange(plans: list[Plan], script: shell.Script, cached: bool = False) -> N
             _drop_cleanup(plan)
     if not any(p.kind == "cleanup" for p in plans[last + 1 :]):
         plans[last].cleanup_after = True
+        plans[last].cleanup_at = _fallback_end(script, plans, plans[last].command)
 
 
 def _place_extras(plans: list[Plan], run: _Run, script: shell.Script) -> bool:
@@ -1145,7 +1158,8 @@ def _edits_for(text: str, view: View, script, plans: list[Plan], removed: list, 
             at = view.span(plan.update_before.start, plan.update_before.start)[0]
             edits.append(Edit(at, at, plan.update_before_text))
         if plan.cleanup_after:
-            end = _own_end(view.text, plan.command.start, plan.command.end)
+            after = plan.cleanup_at or plan.command
+            end = _own_end(view.text, after.start, after.end)
             at = view.span(end, end)[0]
             edits.append(Edit(at, at, f" && {CLEANUP}"))
     return edits
