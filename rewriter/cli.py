@@ -26,7 +26,7 @@ from . import __version__
 from .api import fix_text
 from .config import FORMATS, Config, ConfigError
 from .diff import unified_diff
-from .files import COMPOSE, DOCKERFILE, KINDS, Scope, Selection, Target, find_targets, kind_of, parse_patterns
+from .files import COMPOSE, DOCKERFILE, KINDS, Scope, Selection, Target, find_targets, kind_of, parse_patterns, within
 from .findings import FileResult, Severity
 from .packages import bad_debian_names
 from .report import FileReport, Totals, colour_diff, finding_line, summary_line, to_json, to_markdown, to_sarif
@@ -345,10 +345,10 @@ def main(paths, mode, output_format, output, color, link_base, codename, migrate
     warned: set[str] = set()
     processed: list[Target] = []
     done: set[str] = set()  # real paths already processed (a file reached through two groups goes once)
+    dockerfile_rules = [r for r in RULE_IDS if r not in OTHER_RULES and r != "base-image"]
     for config, group in groups:
         settings = settings_from_options(codename, package_map, select, ignore, migrate_copy_targets, config, prune_build_deps, offline)
         selection = selection_from_options(exclude, include, kinds, config)
-        dockerfile_rules = [r for r in RULE_IDS if r not in OTHER_RULES and r != "base-image"]
         if not settings.rule_enabled("base-image") and any(settings.rule_enabled(r) for r in dockerfile_rules) and "base-image" not in warned:
             warned.add("base-image")
             click.echo("dockerfix: warning: base-image is not selected: FROM lines stay on Alpine while the other "
@@ -396,7 +396,7 @@ def main(paths, mode, output_format, output, color, link_base, codename, migrate
 def _under_nearer(path: str, own: str, nearer: list[str]) -> bool:
     """``path`` lies in the folder of another configuration of the run, below this one's: that one decides."""
     real = os.path.realpath(path)
-    return any(len(folder) > len(own) and os.path.commonpath([real, folder]) == folder for folder in nearer)
+    return any(len(folder) > len(own) and within(real, folder) for folder in nearer)
 
 
 def _why_not_found(path: str) -> str:

@@ -111,7 +111,7 @@ class Scope:
 
     def refuses(self, path: str) -> str | None:
         """Why ``path`` is out of reach, or None."""
-        if not any(_within(os.path.realpath(path), root) for root in self.roots):
+        if not any(within(os.path.realpath(path), root) for root in self.roots):
             return "which is outside the paths given"
         if _excluded(self.exclude, os.path.abspath(path), False):
             return "which an exclude pattern skips"
@@ -242,7 +242,7 @@ def _walk(root: str, selection: Selection, roots: Sequence[str], on_error: Calla
                 yield Target(shown, kind), real_top + below + os.sep + entry.name
                 continue
             real = os.path.realpath(path)
-            if os.path.isfile(real) and any(_within(real, r) for r in inside):
+            if os.path.isfile(real) and any(within(real, r) for r in inside):
                 yield Target(real, kind), real
         pending.extend(reversed(subfolders))
 
@@ -326,7 +326,8 @@ def _relative(path: str, base: str) -> str | None:
     return path[len(prefix) :].replace(os.sep, "/")
 
 
-def _within(path: str, folder: str) -> bool:
+def within(path: str, folder: str) -> bool:
+    """``path`` is ``folder`` or below it (both absolute, no symbolic links to resolve)."""
     return path == folder or _relative(path, folder) is not None
 
 

@@ -47,7 +47,7 @@ from ..edits import Edit, Fix, apply_fixes
 from ..findings import Change, Finding, PackageChange, RuleOutput, Severity
 from ..stages import Stage
 from . import busybox_applets, cache_mounts, scanelf
-from .commands import base
+from .commands import Call, base, calls, script_calls
 from .context import DockerfileContext
 from .shellview import View, run_views
 
@@ -232,31 +232,6 @@ def _translate_file(ctx: DockerfileContext) -> Translation:
     return tr
 
 
-# an apk call where a command starts, in an instruction's text: after an operator, `$(`, a backtick,
-# the start of a `-c` string (shell or exec form), a keyword or a wrapper; not `echo apk add`
-_LEFTOVER_APK = re.compile(
-    r"""(?:^|[;&|({]|\$\(|`|-[a-zA-Z]*c\s+["']|-[a-zA-Z]*c"\s*,\s*")\s*(?:(?:RUN|ONBUILD|CMD|ENTRYPOINT|exec|sudo|command|then|do|else)\s+)*"""
-    r"(?:/usr)?(?:/sbin/)?apk(?:\s+-\S+)*\s+(?:add|del|update|upgrade|cache|fix|info|search)\b",
-    re.MULTILINE,
-)
-_QUOTED = re.compile(r""""(?:\\.|[^"\\])*"|'[^']*'""")
-_RUNS_ITS_STRING = re.compile(r"""-[a-zA-Z]*c(?:\s+|"\s*,\s*)$""")  # `sh -c "..."`, `"-ec", "..."`
-
-
-def _blank_plain_strings(text: str) -> str:
-    """Quoted text that is neither a `-c` script nor holds a command substitution, blanked: its
-    `; apk add` is a message (``echo "step 1; apk add ..."``), not a call."""
-
-    def blank(match: re.Match) -> str:
-        string = match.group()
-        if string[1:2] == "-" or _RUNS_ITS_STRING.search(text, 0, match.start()):  # a flag; a -c script
-            return string
-        if string[0] == '"' and ("$(" in string or "`" in string):
-            return string
-        return string[0] + " " * (len(string) - 2) + string[-1]
-
-    return _QUOTED.sub(blank, text)
-_SHELL_COMMENT = re.compile(r"(^|[ \t])#[^\n]*")
 _LEFTOVER_KEYWORDS = ("RUN", "ONBUILD", "CMD", "ENTRYPOINT", "HEALTHCHECK")
 
 
@@ -264,7 +239,7 @@ def _report_leftovers(ctx: DockerfileContext, tr: Translation) -> None:
     """An apk call that is still there after the translation, in a migrated stage, with no report yet:
     in a string, a command substitution or ONBUILD, it would fail on Debian all the same."""
     out = tr.outputs[RULE_ID]
-    edits = [e for fix in out.fixes for e in fix.edits]
+    edited = [(e.start, e.end) for fix in out.fixes for e in fix.edits]
     reported = [f.line for output in tr.outputs.values() for f in output.findings]
     for stage in ctx.stages:
         if target_codename(ctx, stage) is None:
@@ -273,13 +248,25 @@ def _report_leftovers(ctx: DockerfileContext, tr: Translation) -> None:
             if ins.keyword not in _LEFTOVER_KEYWORDS or ctx.ignores(ins, RULE_ID):
                 continue
             last = ctx.line_of(ins.end - 1) if ins.end > ins.start else ins.line
-            if any(ins.line <= line <= last for line in reported):
+            if any(ins.line <= line <= last for line in reported) or not _calls_apk(ctx, ins, edited):
                 continue
-            inside = Fix(tuple(e for e in edits if ins.start <= e.start and e.end <= ins.end) or (Edit(ins.start, ins.start, ""),))
-            text = _blank_plain_strings(_SHELL_COMMENT.sub(r"\1", _apply_local(ctx.df.text, ins, inside)))
-            if _LEFTOVER_APK.search(text):
-                where = "ONBUILD" if ins.keyword == "ONBUILD" else "a shell string, a command substitution or a form dockerfix does not translate"
-                out.findings.append(Finding(RULE_ID, ins.line, f"apk is still called here ({where}); Debian has no apk: translate it by hand"))
+            where = "ONBUILD" if ins.keyword == "ONBUILD" else "a shell string, a command substitution or a form dockerfix does not translate"
+            out.findings.append(Finding(RULE_ID, ins.line, f"apk is still called here ({where}); Debian has no apk: translate it by hand"))
+
+
+def _calls_apk(ctx: DockerfileContext, ins: Instruction, edited: list[tuple[int, int]]) -> bool:
+    """``ins`` calls apk where the translation did not change it (commands.calls finds the calls in
+    ``sh -c`` strings, ``$( )`` and exec form)."""
+    if ins.keyword == "ONBUILD":
+        keyword, _, trigger = logical_args(ctx.df, ins).text.strip().partition(" ")
+        return keyword.upper() == "RUN" and any(_is_apk_package_call(c) for c in script_calls(trigger))
+    return any(_is_apk_package_call(c) and not any(start <= c.offset < end for start, end in edited) for c in calls(ctx.df, ins))
+
+
+def _is_apk_package_call(call: Call) -> bool:
+    """``apk [options] add|del|...``; not ``apk --print-arch`` (arch-paths' concern)."""
+    subcommand = next((a for a in call.args if not a.startswith("-")), None)
+    return call.name == "apk" and subcommand in ("add", "del", "update", "upgrade", "cache", "fix", "info", "search")
 
 
 def _stage_state(ctx: DockerfileContext, stage: Stage, states: dict[int, StageState], out: RuleOutput) -> StageState:
@@ -566,17 +553,18 @@ def _translate(text: str, view: View, state: StageState, options: Options, line_
         plan = _plan_command(command, run, state)
         if plan is not None:
             plans.append(plan)
+    lists = _and_or_lists(script.commands)
     if not any(p.kind != "cleanup" for p in plans):
         if options.cached:
             for plan in plans:
                 _drop_cleanup(plan)
-        removed, made_true = _removals(script, plans)
+        removed, made_true = _removals(script.commands, lists, plans)
         if removed and len(removed) == len(script.commands):
             return Result([], "apk's cache is a cache mount now; nothing is left to clean", run.notes)
         return Result(_edits_for(text, view, script, plans, removed, made_true) + run.edits, "", run.notes, rules=run.rules)
-    _arrange(plans, script, options.cached)
-    placed = _place_extras(plans, run, script)
-    removed, made_true = _removals(script, plans)
+    _arrange(plans, lists, options.cached)
+    placed = _place_extras(plans, run, lists)
+    removed, made_true = _removals(script.commands, lists, plans)
     settled = {id(p.command) for p in plans if p.kind == "cleanup"} | {id(c) for c in removed}
     if all(id(c) in settled for c in script.commands):  # nothing left but cleaning up after nothing
         only_updates = all(p.command.words[0].value in APK and "update" in [w.value for w in p.command.words] for p in plans if p.kind != "cleanup")
@@ -586,7 +574,9 @@ def _translate(text: str, view: View, state: StageState, options: Options, line_
     return Result(edits, "", run.notes, placed, run.definitions, run.rules)
 
 
-def _removals(script: shell.Script, plans: list[Plan]) -> tuple[list[shell.Command], shell.Command | None]:
+def _removals(
+    commands: Sequence[shell.Command], lists: list[list[shell.Command]], plans: list[Plan]
+) -> tuple[list[shell.Command], shell.Command | None]:
     """The commands to delete, and the one (if any) to replace with ``true``.
 
     A command planned away reads as ``true`` in its and-or list: ``A && <gone>`` is ``A``, and
@@ -599,9 +589,8 @@ def _removals(script: shell.Script, plans: list[Plan]) -> tuple[list[shell.Comma
             raise Decline(plan.command.start, "apk runs here only when the command before `||` fails; its apt-get translation (an update first, or nothing at all) would change what runs: translate it by hand")
     planned = {id(p.command) for p in plans}
     gone = {id(p.command) for p in plans if p.kind == "remove"}
-    commands = script.commands
     removed: list[shell.Command] = []
-    for members in _and_or_lists(commands):
+    for members in lists:
         constant = None  # None: nothing yet; True: the list so far is `true`; False: it runs a command
         for command in members:
             if constant and command.sep_before == "||":  # a fallback of commands that cannot fail
@@ -617,7 +606,7 @@ def _removals(script: shell.Script, plans: list[Plan]) -> tuple[list[shell.Comma
         if constant and last.sep_after == "||":  # the fallback is a compound: no span to delete
             raise Decline(last.start, "the command after `||` is a compound ({ ... } or ( ... )) that runs only when apk fails: translate it by hand")
     made_true = None
-    final = _and_or_lists(commands)[-1] if commands else []
+    final = lists[-1] if lists else []
     removed_ids = {id(c) for c in removed}
     if final and len(removed_ids) < len(commands) and all(id(c) in removed_ids for c in final) and final[0].sep_before is not None:
         made_true = final[0]
@@ -650,23 +639,28 @@ def _drop_cleanup(plan: Plan) -> None:
         plan.kind = "remove"
 
 
-def _fallback_end(script: shell.Script, plans: list[Plan], command: shell.Command) -> shell.Command | None:
+def _list_of(lists: list[list[shell.Command]], command: shell.Command) -> list[shell.Command]:
+    """The and-or list ``command`` belongs to."""
+    return next(m for m in lists if any(c is command for c in m))
+
+
+def _fallback_end(lists: list[list[shell.Command]], plans: list[Plan], command: shell.Command) -> shell.Command | None:
     """The end of ``command``'s and-or list when a ``||`` fallback follows it there
     (``[ "$DEV" = 1 ] && apk add gdb || true``): the list cleanup goes after the fallback, so it runs
     whether the install ran or not.  None: right after the command."""
-    members = next(m for m in _and_or_lists(script.commands) if any(c is command for c in m))
+    members = _list_of(lists, command)
     after = members[[i for i, c in enumerate(members) if c is command][0] + 1 :]
     if not any(c.sep_before == "||" for c in after) or any(p.command is members[-1] for p in plans):
         return None
     return members[-1]
 
 
-def _conditional_start(script: shell.Script, plans: list[Plan], first: int) -> shell.Command | None:
+def _conditional_start(lists: list[list[shell.Command]], plans: list[Plan], first: int) -> shell.Command | None:
     """Where the one apt-get update goes when the first install runs only on a condition
     (``[ "$DEV" = 1 ] && apk add gdb || true; apk add curl``) and a later install needs the lists
     too: the start of the first install's and-or list.  None: right before the install."""
     install = plans[first].command
-    members = next(m for m in _and_or_lists(script.commands) if any(c is install for c in m))
+    members = _list_of(lists, install)
     if members[0] is install:
         return None
     own = {id(c) for c in members}
@@ -677,7 +671,7 @@ def _conditional_start(script: shell.Script, plans: list[Plan], first: int) -> s
     return members[0]
 
 
-def _arrange(plans: list[Plan], script: shell.Script, cached: bool = False) -> None:
+def _arrange(plans: list[Plan], lists: list[list[shell.Command]], cached: bool = False) -> None:
     """One apt-get update before the first install, and the list cleanup after the last apt-get
     (none when apt's lists live in a cache mount: then the cache cleanups go away too)."""
     first = next((i for i, p in enumerate(plans) if p.needs_lists), None)
@@ -696,7 +690,7 @@ def _arrange(plans: list[Plan], script: shell.Script, cached: bool = False) -> N
         return
     if serving is None:  # `http_proxy=... apk add` -> both apt-get commands get the assignment
         assignments = "".join(a.raw + " " for a in plans[first].command.assignments)
-        plans[first].update_before = _conditional_start(script, plans, first)
+        plans[first].update_before = _conditional_start(lists, plans, first)
         if plans[first].update_before is None:
             plans[first].words[0] = f"apt-get update && {assignments}apt-get"
         else:
@@ -709,16 +703,16 @@ def _arrange(plans: list[Plan], script: shell.Script, cached: bool = False) -> N
             _drop_cleanup(plan)
     if not any(p.kind == "cleanup" for p in plans[last + 1 :]):
         plans[last].cleanup_after = True
-        plans[last].cleanup_at = _fallback_end(script, plans, plans[last].command)
+        plans[last].cleanup_at = _fallback_end(lists, plans, plans[last].command)
 
 
-def _place_extras(plans: list[Plan], run: _Run, script: shell.Script) -> bool:
+def _place_extras(plans: list[Plan], run: _Run, lists: list[list[shell.Command]]) -> bool:
     """Append busybox-applets' packages to the first install that runs before their first call,
     and not only on a condition (``[ "$DEV" = 1 ] && apk add gdb``)."""
     extras = run.options.extras
     if not extras:
         return False
-    conditional = {id(c) for m in _and_or_lists(script.commands) for i, c in enumerate(m) if any(_is_test(p) for p in m[:i])}
+    conditional = {id(c) for m in lists for i, c in enumerate(m) if any(_is_test(p) for p in m[:i])}
     for plan in plans:
         if plan.kind != "install" or run.view.at(plan.command.start) >= run.options.extras_before or id(plan.command) in conditional:
             continue

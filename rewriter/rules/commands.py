@@ -10,7 +10,7 @@ reports need).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from .. import shell
@@ -28,6 +28,7 @@ _MAX_DEPTH = 8
 class Call:
     name: str  # the command as called, without a /bin/, /usr/bin/ ... directory
     offset: int  # file offset where it is called (or of the word it is nested in)
+    args: tuple[str, ...] = field(default=(), compare=False)  # its arguments (None-valued words as "\0")
 
 
 def calls(df: Dockerfile, ins: Instruction) -> list[Call]:
@@ -57,6 +58,11 @@ def calls(df: Dockerfile, ins: Instruction) -> list[Call]:
     return list(_shell_calls(view.text, view.at, 0))
 
 
+def script_calls(text: str) -> list[Call]:
+    """Every command a shell script runs; offsets are into ``text``."""
+    return list(_shell_calls(text, lambda i: i, 0))
+
+
 def base(name: str) -> str:
     """``/usr/bin/wget`` -> ``wget``; other paths (``./run.sh``) stay as they are."""
     for directory in ("/usr/local/sbin/", "/usr/local/bin/", "/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/"):
@@ -78,7 +84,7 @@ def _argv_calls(values: list[str], offset: int, offset_of, depth: int) -> Iterat
     index = 0
     while index < len(values):
         name = base(values[index])
-        yield Call(name, offset_of(index))
+        yield Call(name, offset_of(index), tuple(values[index + 1 :]))
         if name in SHELLS:
             script = _shell_c_script(values[index + 1 :])
             if script is not None and depth < _MAX_DEPTH:
@@ -130,7 +136,7 @@ def _nested(word: shell.Word, at, depth: int) -> Iterator[Call]:
     if word.value is not None or depth >= _MAX_DEPTH or ("$(" not in word.raw and "`" not in word.raw):
         return
     for body in substitutions(word.raw):
-        yield from (Call(c.name, at(word.start)) for c in _shell_calls(body, lambda _i: 0, depth + 1))
+        yield from (Call(c.name, at(word.start), c.args) for c in _shell_calls(body, lambda _i: 0, depth + 1))
 
 
 def substitutions(raw: str) -> list[str]:

@@ -18,6 +18,7 @@ import re
 import stat
 
 from ..dockerfile import Instruction, logical_args
+from ..files import within
 from ..findings import Finding, RuleOutput, Severity
 from .context import DockerfileContext
 
@@ -50,7 +51,7 @@ def check(ctx: DockerfileContext) -> RuleOutput:
                 continue
             for source in _sources(ctx, ins):
                 path = os.path.join(context, source)
-                if os.path.commonpath([os.path.realpath(path), os.path.realpath(context)]) != os.path.realpath(context):
+                if not within(os.path.realpath(path), os.path.realpath(context)):
                     continue  # a link out of the build context: BuildKit does not follow it there either
                 for line, message in _alpine_isms(path):
                     out.findings.append(Finding(RULE_ID, ins.line, f"{source}:{line} {message}", Severity.WARNING))
